@@ -1,0 +1,161 @@
+/**
+ * Opening a store: PostgreSQL when a connection URL is given, else the embedded SQLite
+ * file. Migrations are applied on open.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Connections } from './connection.js';
+import { errorCode, StoreError } from './errors.js';
+import { KyselyStore } from './kysely-store.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+import type { Store } from './types.js';
+
+export { protocolHash } from './protocol.js';
+
+export const DEFAULT_SQLITE_FILE = './data/dkd.sqlite';
+/** How long a SQLite writer waits for another process's write lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+export interface StoreOptions {
+  /** PostgreSQL connection URL; when set, PostgreSQL is used. */
+  databaseUrl?: string;
+  /** SQLite file (when no databaseUrl); its directory is created. Default ./data/dkd.sqlite. */
+  file?: string;
+  /** PostgreSQL schema to keep the tables in (created if missing); default: the server's search_path. */
+  pgSchema?: string;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** See KyselyStoreOptions.staleOpbouwMs (default one hour). */
+  staleOpbouwMs?: number;
+}
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const storeOptions = opts.staleOpbouwMs !== undefined ? { staleOpbouwMs: opts.staleOpbouwMs } : {};
+  if (opts.databaseUrl !== undefined && opts.databaseUrl !== '') {
+    const { connections, applied } = await openPostgres(opts.databaseUrl, opts.pgSchema, opts.poolSize ?? 10);
+    return new KyselyStore(connections, applied, storeOptions);
+  }
+  const { connections, applied } = await openSqlite(opts.file ?? DEFAULT_SQLITE_FILE);
+  return new KyselyStore(connections, applied, storeOptions);
+}
+
+/** DATABASE_URL when set, else the SQLite file of the --db flag (or the default). */
+export function storeOptionsFromEnv(dbFlag?: string): { databaseUrl?: string; file?: string } {
+  const url = process.env.DATABASE_URL;
+  if (url !== undefined && url !== '') return { databaseUrl: url };
+  return { file: dbFlag ?? DEFAULT_SQLITE_FILE };
+}
+
+function sqliteConnection(file: string, role: 'writer' | 'reader'): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  try {
+    if (role === 'writer' && file !== ':memory:') {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (String(mode).toLowerCase() !== 'wal')
+        throw new StoreError(`store: SQLite refused WAL mode (${String(mode)})`);
+    }
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    if (role === 'writer') {
+      db.pragma('cache_size = -65536'); // 64 MiB: the BSN index of a large load stays in memory
+      db.pragma('journal_size_limit = 67108864'); // truncate the WAL to 64 MiB after a large load
+    } else {
+      db.pragma('cache_size = -32768');
+      db.pragma('query_only = ON'); // every write goes through the writer (see connection.ts)
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+async function openSqlite(file: string): Promise<{ connections: Connections; applied: string[] }> {
+  const memory = file === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
+  const writer = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqliteConnection(file, 'writer') }),
+  });
+  let applied: string[];
+  try {
+    applied = await migrateToLatest(writer, 'sqlite');
+  } catch (err) {
+    await writer.destroy();
+    throw err;
+  }
+  // An in-memory database exists per connection: there the writer reads too.
+  const reader = memory
+    ? writer
+    : new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteConnection(file, 'reader') }) });
+  return {
+    applied,
+    connections: {
+      engine: 'sqlite',
+      reader,
+      writer,
+      async close() {
+        if (reader !== writer) await reader.destroy();
+        await writer.destroy();
+      },
+    },
+  };
+}
+
+const PG_SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function openPostgres(
+  url: string,
+  pgSchema: string | undefined,
+  poolSize: number,
+): Promise<{ connections: Connections; applied: string[] }> {
+  if (pgSchema !== undefined) {
+    if (!PG_SCHEMA_NAME.test(pgSchema)) {
+      throw new StoreError('store: pgSchema must be a lower-case identifier ([a-z_][a-z0-9_]*, at most 63)');
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists "${pgSchema}"`);
+    } catch (err) {
+      // Two processes creating it at once: one of them loses the race on the catalog.
+      if (errorCode(err) !== '23505' && errorCode(err) !== '42P06') throw err;
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    ...(pgSchema !== undefined ? { options: `-c search_path=${pgSchema}` } : {}),
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a
+  // listener that would end the process. The pool drops the client; the next query
+  // gets a fresh one.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let applied: string[];
+  try {
+    const schema =
+      pgSchema ??
+      (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s ??
+      'public';
+    applied = await migrateToLatest(db, 'postgres', schema);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    applied,
+    connections: {
+      engine: 'postgres',
+      reader: db,
+      writer: db,
+      close: () => db.destroy(),
+    },
+  };
+}
