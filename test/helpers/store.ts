@@ -195,7 +195,9 @@ export function spawnStoreChild(body: string, options: StoreOptions): ChildProce
       return new Promise<T>((resolve, reject) => {
         waiters.push({ predicate, resolve: (m) => resolve(m as T) });
         void exited.then(({ code, signal }) =>
-          reject(new Error(`child ended (code ${code}, signal ${signal}) before the expected message: ${stderr}`)),
+          reject(
+            new Error(`child ended (code ${code}, signal ${signal}) before the expected message: ${stderr}`),
+          ),
         );
       });
     },

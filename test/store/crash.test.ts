@@ -89,7 +89,11 @@ describe('a load killed with SIGKILL', () => {
     // And the next load works as usual.
     const next = await store.beginGeneratie(G, null);
     await store.writeDossiers(next, [{ bsn: bsn(9), clusters: ['02'], data: '{}' }]);
-    expect(await store.activateGeneratie(next)).toMatchObject({ vorigeGeneratieId: old, toegevoegd: 0, verwijderd: 499 });
+    expect(await store.activateGeneratie(next)).toMatchObject({
+      vorigeGeneratieId: old,
+      toegevoegd: 0,
+      verwijderd: 499,
+    });
     await store.close();
   }, 120_000);
 });

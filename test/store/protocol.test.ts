@@ -27,8 +27,16 @@ function expectUnbrokenChain(entries: ProtocolEntry[]): void {
 describe('protocolHash', () => {
   it('is sha256 over the fields joined by newlines', async () => {
     const { createHash } = await import('node:crypto');
-    const e = { vorigeHash: GENESIS_HASH, volgnr: 1, tijd: '2024-05-01T10:00:00.000Z', bsnSleutel: null, inhoud: '{}' };
-    const expected = createHash('sha256').update(`${GENESIS_HASH}\n1\n2024-05-01T10:00:00.000Z\n\n{}`).digest('hex');
+    const e = {
+      vorigeHash: GENESIS_HASH,
+      volgnr: 1,
+      tijd: '2024-05-01T10:00:00.000Z',
+      bsnSleutel: null,
+      inhoud: '{}',
+    };
+    const expected = createHash('sha256')
+      .update(`${GENESIS_HASH}\n1\n2024-05-01T10:00:00.000Z\n\n{}`)
+      .digest('hex');
     expect(protocolHash(e)).toBe(expected);
     expect(protocolHash({ ...e, bsnSleutel: 'k' })).not.toBe(expected);
     expect(protocolHash({ ...e, volgnr: 2 })).not.toBe(expected);
@@ -46,7 +54,11 @@ describe('appendProtocol', () => {
 
   it('chains entries, finds them by BSN key and pages through them', async () => {
     expect(await store.protocolPage(0, 10)).toEqual([]);
-    const first = await store.appendProtocol({ tijd: '2024-05-01T10:00:00.000Z', bsnSleutel: 'key-a', inhoud: '{"i":1}' });
+    const first = await store.appendProtocol({
+      tijd: '2024-05-01T10:00:00.000Z',
+      bsnSleutel: 'key-a',
+      inhoud: '{"i":1}',
+    });
     expect(first).toEqual({
       tijd: '2024-05-01T10:00:00.000Z',
       bsnSleutel: 'key-a',
@@ -55,7 +67,11 @@ describe('appendProtocol', () => {
       vorigeHash: GENESIS_HASH,
       hash: protocolHash({ ...first }),
     });
-    const second = await store.appendProtocol({ tijd: '2024-05-01T10:00:01.000Z', bsnSleutel: null, inhoud: '{"i":2}' });
+    const second = await store.appendProtocol({
+      tijd: '2024-05-01T10:00:01.000Z',
+      bsnSleutel: null,
+      inhoud: '{"i":2}',
+    });
     expect(second).toMatchObject({ volgnr: 2, vorigeHash: first.hash });
     await store.appendProtocol({ tijd: '2024-05-01T10:00:02.000Z', bsnSleutel: 'key-a', inhoud: '{"i":3}' });
 
@@ -71,7 +87,11 @@ describe('appendProtocol', () => {
     const n = 200;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        store.appendProtocol({ tijd: new Date().toISOString(), bsnSleutel: `key-${i % 7}`, inhoud: JSON.stringify({ i }) }),
+        store.appendProtocol({
+          tijd: new Date().toISOString(),
+          bsnSleutel: `key-${i % 7}`,
+          inhoud: JSON.stringify({ i }),
+        }),
       ),
     );
     expect(new Set(results.map((r) => r.volgnr)).size).toBe(n);
@@ -138,8 +158,8 @@ send({ done: true });
       expect((await store.protocolByBsn('parent')).length).toBe(n);
       // The appends did overlap: the chain switches between the writers more than once.
       let switches = 0;
-      for (let i = 1; i < chain.length; i++) if (chain[i]!.bsnSleutel !== chain[i - 1]!.bsnSleutel) switches++;
-      console.log("switches", switches);
+      for (let i = 1; i < chain.length; i++)
+        if (chain[i]!.bsnSleutel !== chain[i - 1]!.bsnSleutel) switches++;
       expect(switches).toBeGreaterThan(1);
     } finally {
       await store.close();

@@ -26,7 +26,13 @@ describe('gemeente registry', () => {
         { dienst: 'bijstandsregelingen', url: 'https://a.example/bs', versie: 'v0500' },
       ],
     });
-    expect(g).toMatchObject({ code: '0363', naam: 'Amsterdam', oin: OIN_A, methode: 'webservice', deadlineMs: 4000 });
+    expect(g).toMatchObject({
+      code: '0363',
+      naam: 'Amsterdam',
+      oin: OIN_A,
+      methode: 'webservice',
+      deadlineMs: 4000,
+    });
     expect(g.endpoints).toEqual([
       { dienst: 'bijstandsregelingen', url: 'https://a.example/bs', versie: 'v0500' },
       { dienst: 'reintegratie', url: 'https://a.example/re', versie: 'v0200' },
@@ -52,7 +58,12 @@ describe('gemeente registry', () => {
       endpoints: [{ dienst: 'bijstandsregelingen', url: 'https://a.example/bs', versie: 'v0500' }],
     });
     await new Promise((r) => setTimeout(r, 5));
-    const renamed = await store.upsertGemeente({ code: '0363', naam: 'Gemeente Amsterdam', oin: OIN_A, methode: 'combinatie' });
+    const renamed = await store.upsertGemeente({
+      code: '0363',
+      naam: 'Gemeente Amsterdam',
+      oin: OIN_A,
+      methode: 'combinatie',
+    });
     expect(renamed.naam).toBe('Gemeente Amsterdam');
     expect(renamed.methode).toBe('combinatie');
     expect(renamed.endpoints).toEqual(first.endpoints);
@@ -69,7 +80,9 @@ describe('gemeente registry', () => {
       endpoints: [{ dienst: 'reintegratie', url: 'https://b.example/re', versie: 'v0200' }],
     });
     expect(replaced.deadlineMs).toBeNull();
-    expect(replaced.endpoints).toEqual([{ dienst: 'reintegratie', url: 'https://b.example/re', versie: 'v0200' }]);
+    expect(replaced.endpoints).toEqual([
+      { dienst: 'reintegratie', url: 'https://b.example/re', versie: 'v0200' },
+    ]);
 
     const cleared = await store.upsertGemeente({ ...replaced, endpoints: [] });
     expect(cleared.endpoints).toEqual([]);
@@ -90,7 +103,12 @@ describe('gemeente registry', () => {
     expect(await store.removeGemeente('0363')).toBe(false);
     expect(await store.getGemeente('0363')).toBeUndefined();
     // The endpoints went with it (a re-registered gemeente starts without any).
-    const again = await store.upsertGemeente({ code: '0363', naam: 'Amsterdam', oin: OIN_A, methode: 'batch' });
+    const again = await store.upsertGemeente({
+      code: '0363',
+      naam: 'Amsterdam',
+      oin: OIN_A,
+      methode: 'batch',
+    });
     expect(again.endpoints).toEqual([]);
   });
 
@@ -118,7 +136,11 @@ describe('afnemers (chain-partner authorizations)', () => {
     ]);
     expect(await store.getAfnemer(OIN_B)).toEqual(a);
 
-    const b = await store.upsertAfnemer({ oin: OIN_B, naam: 'UWV', diensten: [{ dienst: 'reintegratie', versies: ['v0200'] }] });
+    const b = await store.upsertAfnemer({
+      oin: OIN_B,
+      naam: 'UWV',
+      diensten: [{ dienst: 'reintegratie', versies: ['v0200'] }],
+    });
     expect(b.diensten).toEqual([{ dienst: 'reintegratie', versies: ['v0200'] }]);
     expect(b.createdAt).toBe(a.createdAt);
 
@@ -138,7 +160,11 @@ describe('afnemers (chain-partner authorizations)', () => {
 
 describe('leveringen', () => {
   it('creates with defaults, updates partially and lists newest first', async () => {
-    const l = await store.createLevering({ gemeente: '0363', soort: 'volledig', bestandHash: 'a'.repeat(64) });
+    const l = await store.createLevering({
+      gemeente: '0363',
+      soort: 'volledig',
+      bestandHash: 'a'.repeat(64),
+    });
     expect(l).toMatchObject({
       gemeente: '0363',
       soort: 'volledig',
@@ -154,7 +180,11 @@ describe('leveringen', () => {
     expect(typeof l.id).toBe('number');
     expect(await store.getLevering(l.id)).toEqual(l);
 
-    const u = await store.updateLevering(l.id, { status: 'verwerken', samenvatting: '{"n":1}', generatieId: 7 });
+    const u = await store.updateLevering(l.id, {
+      status: 'verwerken',
+      samenvatting: '{"n":1}',
+      generatieId: 7,
+    });
     expect(u).toMatchObject({ status: 'verwerken', samenvatting: '{"n":1}', generatieId: 7, rapport: null });
     expect(u.ontvangen).toBe(l.ontvangen);
     const u2 = await store.updateLevering(l.id, { rapport: '{}' });
@@ -183,7 +213,12 @@ describe('leveringen', () => {
   it('finds the newest loaded delivery with a hash', async () => {
     const hash = 'c'.repeat(64);
     expect(await store.findGeladenLevering('0363', hash)).toBeUndefined();
-    const a = await store.createLevering({ gemeente: '0363', soort: 'volledig', bestandHash: hash, status: 'geladen' });
+    const a = await store.createLevering({
+      gemeente: '0363',
+      soort: 'volledig',
+      bestandHash: hash,
+      status: 'geladen',
+    });
     const b = await store.createLevering({ gemeente: '0363', soort: 'volledig', bestandHash: hash });
     await store.createLevering({ gemeente: '0014', soort: 'volledig', bestandHash: hash, status: 'geladen' });
     expect((await store.findGeladenLevering('0363', hash))?.id).toBe(a.id);

@@ -22,7 +22,9 @@ describe('aanmelden', () => {
   it('adds, reports an existing entry, withdraws and reports an unknown withdrawal', async () => {
     expect(await store.aanmelden(BSN_1, '0363', '01', true)).toEqual({ effect: 'toegevoegd' });
     const first = await store.verwijzingen(BSN_1);
-    expect(first).toEqual([{ gemeente: '0363', cluster: '01', bron: 'aanmelding', sinds: expect.any(String) }]);
+    expect(first).toEqual([
+      { gemeente: '0363', cluster: '01', bron: 'aanmelding', sinds: expect.any(String) },
+    ]);
 
     await new Promise((r) => setTimeout(r, 5));
     expect(await store.aanmelden(BSN_1, '0363', '01', true)).toEqual({ effect: 'bestond' });
@@ -40,7 +42,10 @@ describe('aanmelden', () => {
     expect(await store.aanmelden(BSN_1, '0363', '01', false)).toEqual({ effect: 'verwijderd' });
     expect(await store.aanmelden(BSN_1, '0363', '01', false)).toEqual({ effect: 'onbekend' });
     expect(await store.aanmelden(BSN_2, '0363', '01', false)).toEqual({ effect: 'onbekend' });
-    expect((await store.verwijzingen(BSN_1)).map((v) => `${v.gemeente}/${v.cluster}`)).toEqual(['0014/01', '0363/02']);
+    expect((await store.verwijzingen(BSN_1)).map((v) => `${v.gemeente}/${v.cluster}`)).toEqual([
+      '0014/01',
+      '0363/02',
+    ]);
     expect(await store.verwijzingen(BSN_2)).toEqual([]);
   });
 });
@@ -97,7 +102,11 @@ describe('verwijzingen', () => {
       '0014/03/levering',
       '0363/01/aanmelding',
     ]);
-    expect(await store.verwijsindexTelling()).toContainEqual({ gemeente: '0363', bron: 'levering', aantal: 1 });
+    expect(await store.verwijsindexTelling()).toContainEqual({
+      gemeente: '0363',
+      bron: 'levering',
+      aantal: 1,
+    });
   });
 
   it('refuses a cluster code that cannot be stored and keeps no BSN in the message', async () => {
