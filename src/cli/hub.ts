@@ -1,7 +1,34 @@
+/** `dkd serve` and `dkd query`: the hub, and a question to it as a chain partner would ask. */
 import { Option, type Command } from 'commander';
-import { DB_OPTION as DB, notYet } from './util.js';
+import { storeOptionsFromEnv } from '../store/open.js';
+import { startHubServer, ServeError } from '../http/start.js';
+import { callSoap } from '../routing/soap-client.js';
+import { Burgerservicenr } from '../domain/values.js';
+import { Violation } from '../domain/values.js';
+import { dataService } from '../suwiml/services/index.js';
+import { DB_OPTION as DB, EXIT, printJson, UserError } from './util.js';
+import { registerDemoCommand } from './demo.js';
+import { registerGemeenteServeCommand } from './gemeente-serve.js';
 
-/** `dkd serve`, `dkd demo`, `dkd gemeente serve` and `dkd query`: the hub, the demo, a gemeente web service, a question. */
+function port(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`ongeldige poort ${s}`, EXIT.usage);
+  return n;
+}
+
+/** Runs until SIGINT/SIGTERM, then stops cleanly. */
+export function untilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 export function registerHubCommands(program: Command): void {
   program
     .command('serve')
@@ -16,31 +43,37 @@ export function registerHubCommands(program: Command): void {
     .option('--tls-key <file>', 'server key (PEM)')
     .option('--tls-ca <file>', 'CA certificates (PEM) whose client certificates are accepted')
     .option('--insecure-dev', 'plain HTTP on loopback only; the caller is the OIN in wsa:From ?oin=')
-    .action(() => notYet('serve', 'the routing hub comes with the routing issue'));
+    .option('--oin <oin>', "the hub's own OIN (default: from its certificate; in dev mode a test OIN)")
+    .option('--public-url <url>', 'the base URL chain partners use (for WSDL addresses)')
+    .option('--deadline-ms <ms>', 'overall deadline for an answer', '3000')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const deadlineMs = Number(o.deadlineMs);
+      if (!Number.isInteger(deadlineMs) || deadlineMs < 100)
+        throw new UserError('--deadline-ms moet een geheel getal van minstens 100 zijn', EXIT.usage);
+      if (o.tlsCert || o.tlsKey || o.tlsCa)
+        throw new UserError(
+          'HTTPS met clientcertificaten komt met het vertrouwensissue; gebruik nu --insecure-dev',
+        );
+      try {
+        const hub = await startHubServer({
+          port: port(String(o.port)),
+          host: String(o.host),
+          store: storeOptionsFromEnv(o.db as string | undefined),
+          insecureDev: Boolean(o.insecureDev),
+          deadlineMs,
+          ...(typeof o.oin === 'string' && { hubOin: o.oin }),
+          ...(typeof o.publicUrl === 'string' && { publicUrl: o.publicUrl }),
+        });
+        process.stderr.write(`DKD hub luistert op ${hub.url} (store: ${hub.store.engine})\n`);
+        await untilSignal(hub.close);
+      } catch (e) {
+        if (e instanceof ServeError) throw new UserError(e.message, EXIT.usage);
+        throw e;
+      }
+    });
 
-  program
-    .command('demo')
-    .description('the hub with simulated gemeenten (one per delivery method) and synthetic clients')
-    .option('--port <port>', 'port of the hub', '8080')
-    .action(() => notYet('demo', 'the demo comes with the routing hub'));
-
-  const gemeente = program.commands.find((c) => c.name() === 'gemeente')!;
-  gemeente
-    .command('serve')
-    .description(
-      "a gemeente's own web service from a verzamelbestand (reference implementation and simulator)",
-    )
-    .requiredOption('--code <code>', 'CBS gemeentecode')
-    .requiredOption('--data <file>', 'verzamelbestand to serve')
-    .requiredOption('--port <port>', 'port')
-    .option('--hub <url>', 'register the clients in this hub through IBVerwijsindex')
-    .addOption(
-      new Option('--versie <versie>', 'interface version of Bijstandsregelingen').choices(['v0500', 'v0400']),
-    )
-    .option('--delay-ms <n>', 'answer after this delay')
-    .option('--fail-rate <r>', 'share of questions answered with a server error (0..1)')
-    .option('--hang', 'never answer')
-    .action(() => notYet('gemeente serve', 'the gemeente web service comes with the routing hub'));
+  registerDemoCommand(program);
+  registerGemeenteServeCommand(program);
 
   program
     .command('query')
@@ -52,7 +85,60 @@ export function registerHubCommands(program: Command): void {
         .choices(['bijstandsregelingen', 'reintegratie'])
         .default('bijstandsregelingen'),
     )
-    .option('--versie <versie>', 'interface version')
+    .option('--versie <versie>', 'interface version (default: the newest)')
+    .option('--oin <oin>', 'the OIN you ask as (in wsa:From)', '00000001000000000002')
+    .option('--timeout-ms <ms>', 'give up after', '10000')
     .option('--json', 'print the answer as JSON')
-    .action(() => notYet('query', 'the client comes with the routing hub'));
+    .action(
+      async (o: {
+        url: string;
+        bsn: string;
+        service: 'bijstandsregelingen' | 'reintegratie';
+        versie?: string;
+        oin: string;
+        timeoutMs: string;
+        json?: boolean;
+      }) => {
+        if (Burgerservicenr.parse(o.bsn) instanceof Violation)
+          throw new UserError('--bsn is geen geldig Burgerservicenr', EXIT.usage);
+        const svc = dataService(o.service, o.versie);
+        if (!svc)
+          throw new UserError(`versie ${o.versie} van ${o.service} wordt niet ondersteund`, EXIT.usage);
+        const r = await callSoap({
+          url: `${o.url.replace(/\/+$/, '')}/${svc.path}`,
+          action: svc.actions.request,
+          body: svc.encodeRequest(o.bsn as never),
+          from: `https://dkd-query.invalid/?oin=${o.oin}`,
+          timeoutMs: Number(o.timeoutMs),
+        });
+        if (!r.ok) throw new UserError(`geen antwoord: ${r.reason}${r.faultCode ? ` (${r.faultCode})` : ''}`);
+        const a = svc.decodeAntwoord(r.env.payload);
+        if (!a.ok)
+          throw new UserError(
+            `het antwoord voldoet niet aan ${svc.path}: ${a.findings[0]?.path} ${a.findings[0]?.rule}`,
+          );
+        const v = a.value;
+        if (o.json) {
+          printJson({ service: svc.path, ms: r.ms, ...v });
+          return;
+        }
+        const lines = [`${svc.path}: ${v.soort} (${r.ms} ms)`];
+        if (v.soort === 'gegevens') {
+          const d = v.dossier;
+          const b = d.bijstandsregelingen;
+          const re = d.reintegratie;
+          lines.push(
+            `  client: ${[d.client.voorletters, d.client.voorvoegsel, d.client.significantDeelVanDeAchternaam].filter(Boolean).join(' ')} (bron ${d.client.bron?.cdPartijSuwi ?? '-'})`,
+          );
+          if (b)
+            lines.push(
+              `  aanvragen ${b.aanvraagUitkering.length}, vorderingen ${b.vordering.length}, bijzondere bijstand ${b.specifiekeGegevensBijzBijstand.length}, uitkeringsverhoudingen ${b.uitkeringsverhouding.length}`,
+            );
+          if (re) lines.push(`  re-integratie: ${re.atlRelatie.length} ATL-relaties`);
+        }
+        if (v.soort === 'gegevens' || v.soort === 'fwi')
+          for (const m of v.meldingen) lines.push(`  ${m.soort} ${m.code}: ${m.tekst}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
 }

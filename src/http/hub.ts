@@ -91,7 +91,6 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: o.logger ?? false,
     ...(o.https ? { https: o.https } : {}),
-    disableRequestLogging: false,
     trustProxy: false,
   } as FastifyServerOptions);
   const dn = o.dn ?? 'CN=DKD hub,O=Inlichtingenbureau,C=NL';

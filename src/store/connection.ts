@@ -6,6 +6,7 @@
  */
 import { CompiledQuery, sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { errorCode, StoreError } from './errors.js';
 import type { Engine } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -25,19 +26,29 @@ export interface Connections {
   close(): Promise<void>;
 }
 
+/** How long a writer waits for the write lock another SQLite process holds. */
+export const SQLITE_LOCK_WAIT_MS = 10_000;
+
 /**
  * Runs fn in one write transaction on the writer and commits, or rolls back and rethrows.
+ *
  * SQLite: BEGIN IMMEDIATE takes the database's write lock up front, so a transaction that
- * reads before it writes never fails half-way on a lock upgrade (SQLITE_BUSY_SNAPSHOT) and
- * other processes wait (busy_timeout) instead. PostgreSQL: BEGIN (read committed); the
- * operations lock the rows they depend on with an UPDATE ... RETURNING as first statement.
+ * reads before it writes never fails half-way on a lock upgrade (SQLITE_BUSY_SNAPSHOT).
+ * When another connection holds the lock, the writer connection (busy_timeout 0) fails at
+ * once and this waits asynchronously and retries, with a short random pause, for up to
+ * SQLITE_LOCK_WAIT_MS. SQLite's own busy handler would sleep in the thread instead,
+ * stopping every reader of this process, and backs off to 100 ms sleeps, so that a busy
+ * writer elsewhere can starve it.
+ *
+ * PostgreSQL: BEGIN (read committed); the operations lock the rows they depend on with an
+ * UPDATE ... RETURNING as first statement, so waiting happens in the server.
  */
 export async function inWriteTransaction<T>(
   c: Connections,
   fn: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
   return c.writer.connection().execute(async (conn) => {
-    await (c.engine === 'sqlite' ? sql`begin immediate` : sql`begin`).execute(conn);
+    await beginWrite(c.engine, conn);
     let result: T;
     try {
       result = await fn(conn);
@@ -52,6 +63,30 @@ export async function inWriteTransaction<T>(
     }
     return result;
   });
+}
+
+/** BEGIN of a write transaction; on SQLite waiting asynchronously for another process's lock. */
+export async function beginWrite(engine: Engine, conn: Kysely<Database>): Promise<void> {
+  if (engine === 'postgres') {
+    await sql`begin`.execute(conn);
+    return;
+  }
+  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await sql`begin immediate`.execute(conn);
+      return;
+    } catch (err) {
+      if (!errorCode(err)?.startsWith('SQLITE_BUSY')) throw err;
+      if (Date.now() >= deadline) {
+        throw new StoreError(
+          `store: the SQLite database stayed locked by another connection for ${SQLITE_LOCK_WAIT_MS} ms`,
+          'SQLITE_BUSY',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(Math.random() * 5)));
+    }
+  }
 }
 
 /** Lets timers and I/O run (a SQLite statement blocks the thread while it runs). */

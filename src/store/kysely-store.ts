@@ -3,7 +3,7 @@
  * tables, the generation lifecycle and the concurrency rules this code keeps.
  */
 import { sql } from 'kysely';
-import type { Kysely, QueryResult, Selectable, Updateable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
   chunks,
   executeCompiled,
@@ -55,10 +55,12 @@ const INSERT_CHUNK = 500;
 const LOOKUP_CHUNK = 500;
 /** Dossiers deleted per transaction by cleanup and abandon. */
 const PURGE_CHUNK = 5000;
-/** Dossiers per statement when activation compares two generations. */
-const COUNT_CHUNK = 20000;
+/** SQLite: dossiers per range when activation compares two generations. */
+const COMPARE_CHUNK = 20000;
 /** Optimistic activation attempts before the counts are taken inside the transaction. */
 const OPTIMISTIC_ATTEMPTS = 3;
+/** Attempts in all (the last ones count inside the transaction). */
+const MAX_ACTIVATION_ATTEMPTS = 10;
 /** A generation left in 'opbouw' without a write for this long is an orphan of a crashed load. */
 export const DEFAULT_STALE_OPBOUW_MS = 60 * 60 * 1000;
 
@@ -83,12 +85,6 @@ export interface GeneratieInfo {
   actiefSinds: string | null;
   vervallenSinds: string | null;
   aantal: number;
-}
-
-interface CountRow {
-  n: number | string;
-  missing: number | string | null;
-  last: string | null;
 }
 
 /** Thrown inside an activation transaction to roll it back and try again. */
@@ -137,10 +133,6 @@ export class KyselyStore implements Store {
 
   get #r(): Kysely<Database> {
     return this.#c.reader;
-  }
-
-  get #w(): Kysely<Database> {
-    return this.#c.writer;
   }
 
   // ---------------------------------------------------------------- registry
@@ -218,7 +210,9 @@ export class KyselyStore implements Store {
 
   removeGemeente(code: string): Promise<boolean> {
     return this.#op('removeGemeente', async () => {
-      const r = await this.#w.deleteFrom('gemeente').where('code', '=', code).executeTakeFirst();
+      const r = await this.#write((trx) =>
+        trx.deleteFrom('gemeente').where('code', '=', code).executeTakeFirst(),
+      );
       return num(r.numDeletedRows) > 0;
     });
   }
@@ -289,7 +283,9 @@ export class KyselyStore implements Store {
 
   removeAfnemer(oin: string): Promise<boolean> {
     return this.#op('removeAfnemer', async () => {
-      const r = await this.#w.deleteFrom('afnemer').where('oin', '=', oin).executeTakeFirst();
+      const r = await this.#write((trx) =>
+        trx.deleteFrom('afnemer').where('oin', '=', oin).executeTakeFirst(),
+      );
       return num(r.numDeletedRows) > 0;
     });
   }
@@ -322,19 +318,23 @@ export class KyselyStore implements Store {
   aanmelden(bsn: string, gemeente: string, cluster: Cluster, indDkd: boolean): Promise<AanmeldingResult> {
     return this.#op('aanmelden', async () => {
       if (indDkd) {
-        const r = await this.#w
-          .insertInto('aanmelding')
-          .values({ bsn, gemeente, cluster, sinds: nowIso() })
-          .onConflict((oc) => oc.columns(['bsn', 'gemeente', 'cluster']).doNothing())
-          .executeTakeFirst();
+        const r = await this.#write((trx) =>
+          trx
+            .insertInto('aanmelding')
+            .values({ bsn, gemeente, cluster, sinds: nowIso() })
+            .onConflict((oc) => oc.columns(['bsn', 'gemeente', 'cluster']).doNothing())
+            .executeTakeFirst(),
+        );
         return { effect: num(r.numInsertedOrUpdatedRows) > 0 ? 'toegevoegd' : 'bestond' };
       }
-      const r = await this.#w
-        .deleteFrom('aanmelding')
-        .where('bsn', '=', bsn)
-        .where('gemeente', '=', gemeente)
-        .where('cluster', '=', cluster)
-        .executeTakeFirst();
+      const r = await this.#write((trx) =>
+        trx
+          .deleteFrom('aanmelding')
+          .where('bsn', '=', bsn)
+          .where('gemeente', '=', gemeente)
+          .where('cluster', '=', cluster)
+          .executeTakeFirst(),
+      );
       return { effect: num(r.numDeletedRows) > 0 ? 'verwijderd' : 'onbekend' };
     });
   }
@@ -355,7 +355,8 @@ export class KyselyStore implements Store {
         .unionAll(
           this.#r
             .selectFrom('dossier as d')
-            .innerJoin('generatie as g', 'g.id', 'd.generatie_id')
+            .crossJoin('generatie as g') // join order pinned, as in getDossiers
+            .whereRef('g.id', '=', 'd.generatie_id')
             .select([
               'g.gemeente',
               'd.clusters',
@@ -420,24 +421,26 @@ export class KyselyStore implements Store {
   createLevering(input: LeveringInput): Promise<Levering> {
     return this.#op('createLevering', async () => {
       const now = nowIso();
-      const row = await this.#w
-        .insertInto('levering')
-        .values({
-          gemeente: input.gemeente,
-          soort: input.soort,
-          bestand_hash: input.bestandHash,
-          bestandsnaam: input.bestandsnaam ?? null,
-          formaat_versie: input.formaatVersie ?? null,
-          aangemaakt: input.aangemaakt ?? null,
-          ontvangen: now,
-          status: input.status ?? 'ontvangen',
-          samenvatting: null,
-          rapport: null,
-          generatie_id: null,
-          bijgewerkt: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await this.#write((trx) =>
+        trx
+          .insertInto('levering')
+          .values({
+            gemeente: input.gemeente,
+            soort: input.soort,
+            bestand_hash: input.bestandHash,
+            bestandsnaam: input.bestandsnaam ?? null,
+            formaat_versie: input.formaatVersie ?? null,
+            aangemaakt: input.aangemaakt ?? null,
+            ontvangen: now,
+            status: input.status ?? 'ontvangen',
+            samenvatting: null,
+            rapport: null,
+            generatie_id: null,
+            bijgewerkt: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      );
       return levering(row);
     });
   }
@@ -453,12 +456,9 @@ export class KyselyStore implements Store {
       if (update.aangemaakt !== undefined) set.aangemaakt = update.aangemaakt;
       if (update.soort !== undefined) set.soort = update.soort;
       if (update.gemeente !== undefined) set.gemeente = update.gemeente;
-      const row = await this.#w
-        .updateTable('levering')
-        .set(set)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await this.#write((trx) =>
+        trx.updateTable('levering').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
+      );
       if (row === undefined) throw new StoreError(`store: updateLevering: no levering with id ${id}`);
       return levering(row);
     });
@@ -499,22 +499,24 @@ export class KyselyStore implements Store {
   beginGeneratie(gemeente: string, leveringId: number | null): Promise<number> {
     return this.#op('beginGeneratie', async () => {
       const now = nowIso();
-      const row = await this.#w
-        .insertInto('generatie')
-        .values({
-          gemeente,
-          levering_id: leveringId,
-          status: 'opbouw',
-          aangemaakt: now,
-          bijgewerkt: now,
-          actief_sinds: null,
-          vervallen_sinds: null,
-          aantal: 0,
-          aantal_verwijzingen: 0,
-          wijziging: 0,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const row = await this.#write((trx) =>
+        trx
+          .insertInto('generatie')
+          .values({
+            gemeente,
+            levering_id: leveringId,
+            status: 'opbouw',
+            aangemaakt: now,
+            bijgewerkt: now,
+            actief_sinds: null,
+            vervallen_sinds: null,
+            aantal: 0,
+            aantal_verwijzingen: 0,
+            wijziging: 0,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow(),
+      );
       return num(row.id);
     });
   }
@@ -649,7 +651,12 @@ export class KyselyStore implements Store {
             };
           });
         } catch (err) {
-          if (err instanceof ActivationRaced) continue;
+          // A lost race, or (counting inside the transaction, read committed) a concurrent
+          // activation of the same gemeente that the one-active index caught: try again.
+          const raced = err instanceof ActivationRaced || isUniqueViolation(err);
+          if (raced && attempt < MAX_ACTIVATION_ATTEMPTS) continue;
+          if (raced)
+            throw new StoreError(`store: activateGeneratie: generation ${generatieId} lost every race`);
           throw err;
         }
       }
@@ -688,36 +695,69 @@ export class KyselyStore implements Store {
     return { aantal: a.total, toegevoegd: a.missing, verwijderd: b.missing };
   }
 
-  /** Rows of generation `from`, and how many of their BSNs are not in generation `other`. */
+  /**
+   * Rows of generation `from`, and how many of their BSNs are not in generation `other`.
+   * SQLite: in BSN ranges of COMPARE_CHUNK rows (each statement short, the event loop
+   * runs in between). PostgreSQL: one range, i.e. one anti-join the server plans as a
+   * whole, running in the server while this process goes on.
+   */
   async #antiJoinCount(
     db: Kysely<Database>,
     from: number,
     other: number | null,
   ): Promise<{ total: number; missing: number }> {
+    const chunk = this.engine === 'sqlite' ? COMPARE_CHUNK : Number.POSITIVE_INFINITY;
     let total = 0;
     let missing = 0;
     let after: string | null = null;
     for (;;) {
-      const r: QueryResult<CountRow> = await sql<CountRow>`
-        select count(*) as n,
-               sum(case when not exists (
-                 select 1 from dossier o where o.generatie_id = ${other ?? 0} and o.bsn = s.bsn
-               ) then 1 else 0 end) as missing,
-               max(s.bsn) as last
-        from (
-          select bsn from dossier
-          where generatie_id = ${from} ${after === null ? sql`` : sql`and bsn > ${after}`}
-          order by bsn
-          limit ${COUNT_CHUNK}
-        ) s`.execute(db);
-      const row: CountRow | undefined = r.rows[0];
-      const n = num(row?.n);
-      total += n;
-      missing += num(row?.missing);
-      if (n < COUNT_CHUNK || row?.last === null || row?.last === undefined) break;
-      after = row.last;
+      // The upper end of this range: the chunk-th BSN after the previous range (none: the rest).
+      let upto: string | undefined;
+      if (Number.isFinite(chunk)) {
+        let b = db
+          .selectFrom('dossier')
+          .select('bsn')
+          .where('generatie_id', '=', from)
+          .orderBy('bsn')
+          .limit(1)
+          .offset(chunk - 1);
+        if (after !== null) b = b.where('bsn', '>', after);
+        upto = (await b.executeTakeFirst())?.bsn;
+      }
+      const lo = after;
+      let all = db
+        .selectFrom('dossier as n')
+        .select((eb) => eb.fn.countAll().as('c'))
+        .where('n.generatie_id', '=', from);
+      let absent = db
+        .selectFrom('dossier as n')
+        .select((eb) => eb.fn.countAll().as('c'))
+        .where('n.generatie_id', '=', from)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('dossier as o')
+                .select(sql<number>`1`.as('x'))
+                .where('o.generatie_id', '=', other ?? 0)
+                .whereRef('o.bsn', '=', 'n.bsn'),
+            ),
+          ),
+        );
+      if (lo !== null) {
+        all = all.where('n.bsn', '>', lo);
+        absent = absent.where('n.bsn', '>', lo);
+      }
+      if (upto !== undefined) {
+        all = all.where('n.bsn', '<=', upto);
+        absent = absent.where('n.bsn', '<=', upto);
+      }
+      total += num((await all.executeTakeFirstOrThrow()).c);
+      missing += other === null ? 0 : num((await absent.executeTakeFirstOrThrow()).c);
+      if (upto === undefined) break;
+      after = upto;
       await yieldToEventLoop();
     }
+    if (other === null) missing = total;
     return { total, missing };
   }
 
@@ -894,7 +934,15 @@ export class KyselyStore implements Store {
   getDossiers(bsn: string, gemeenten?: string[]): Promise<StoredDossier[]> {
     return this.#op('getDossiers', async () => {
       if (gemeenten !== undefined && gemeenten.length === 0) return [];
-      let q = this.#activeDossiers().where('d.bsn', '=', bsn);
+      // CROSS JOIN pins SQLite's join order: one probe of dossier_bsn, then each row's
+      // generation by primary key (PostgreSQL plans it freely, as an inner join).
+      let q = this.#r
+        .selectFrom('dossier as d')
+        .crossJoin('generatie as g')
+        .select(DOSSIER_COLUMNS)
+        .whereRef('g.id', '=', 'd.generatie_id')
+        .where('d.bsn', '=', bsn)
+        .where('g.status', '=', 'actief');
       if (gemeenten !== undefined) q = q.where('g.gemeente', 'in', gemeenten);
       return (await q.orderBy('g.gemeente').execute()).map(storedDossier);
     });
@@ -902,26 +950,22 @@ export class KyselyStore implements Store {
 
   listDossiers(gemeente: string, afterBsn: string | null, limit: number): Promise<StoredDossier[]> {
     return this.#op('listDossiers', async () => {
-      let q = this.#activeDossiers().where('g.gemeente', '=', gemeente);
+      // The active generation as a scalar subquery: the page is then one range of the
+      // primary key (generatie_id, bsn), in order, without sorting the whole generation.
+      let q = this.#r
+        .selectFrom('dossier as d')
+        .innerJoin('generatie as g', 'g.id', 'd.generatie_id')
+        .select(DOSSIER_COLUMNS)
+        .where('d.generatie_id', '=', (eb) =>
+          eb
+            .selectFrom('generatie')
+            .select('id')
+            .where('gemeente', '=', gemeente)
+            .where('status', '=', 'actief'),
+        );
       if (afterBsn !== null) q = q.where('d.bsn', '>', afterBsn);
       return (await q.orderBy('d.bsn').limit(limit).execute()).map(storedDossier);
     });
-  }
-
-  #activeDossiers() {
-    return this.#r
-      .selectFrom('dossier as d')
-      .innerJoin('generatie as g', 'g.id', 'd.generatie_id')
-      .select([
-        'd.bsn',
-        'd.clusters',
-        'd.data',
-        'd.levering_id',
-        'd.generatie_id',
-        'g.gemeente',
-        'g.actief_sinds',
-      ])
-      .where('g.status', '=', 'actief');
   }
 
   cleanup(options: CleanupOptions = {}): Promise<number> {
@@ -983,11 +1027,9 @@ export class KyselyStore implements Store {
       if (num(r.numDeletedRows) < PURGE_CHUNK) break;
       await yieldToEventLoop();
     }
-    await this.#w
-      .deleteFrom('generatie')
-      .where('id', '=', generatieId)
-      .where('status', '=', 'verwijderd')
-      .execute();
+    await this.#write((trx) =>
+      trx.deleteFrom('generatie').where('id', '=', generatieId).where('status', '=', 'verwijderd').execute(),
+    );
   }
 
   /** Every generation (of one gemeente), newest first. Diagnostics for operators and tests. */
@@ -1108,6 +1150,16 @@ export class KyselyStore implements Store {
     await this.#c.close();
   }
 }
+
+const DOSSIER_COLUMNS = [
+  'd.bsn',
+  'd.clusters',
+  'd.data',
+  'd.levering_id',
+  'd.generatie_id',
+  'g.gemeente',
+  'g.actief_sinds',
+] as const;
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

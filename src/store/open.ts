@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { beginWrite, SQLITE_LOCK_WAIT_MS } from './connection.js';
 import type { Connections } from './connection.js';
 import { errorCode, StoreError } from './errors.js';
 import { KyselyStore } from './kysely-store.js';
@@ -17,8 +18,8 @@ import type { Store } from './types.js';
 export { protocolHash } from './protocol.js';
 
 export const DEFAULT_SQLITE_FILE = './data/dkd.sqlite';
-/** How long a SQLite writer waits for another process's write lock. */
-const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+/** How long a SQLite connection waits in SQLite's busy handler (open, and readers). */
+const SQLITE_BUSY_TIMEOUT_MS = SQLITE_LOCK_WAIT_MS;
 
 export interface StoreOptions {
   /** PostgreSQL connection URL; when set, PostgreSQL is used. */
@@ -83,7 +84,20 @@ async function openSqlite(file: string): Promise<{ connections: Connections; app
   });
   let applied: string[];
   try {
-    applied = await migrateToLatest(writer, 'sqlite');
+    // From here the writer never sleeps in SQLite's busy handler, which would block the
+    // thread: beginWrite waits for another connection's lock asynchronously.
+    await sql`pragma busy_timeout = 0`.execute(writer);
+    // Kysely runs SQLite migrations without a transaction or lock; this makes them one
+    // transaction under the write lock, so that two stores opening a new file at once do
+    // not both create the tables (the second waits, then finds them applied).
+    await beginWrite('sqlite', writer);
+    try {
+      applied = await migrateToLatest(writer, 'sqlite');
+      await sql`commit`.execute(writer);
+    } catch (err) {
+      await sql`rollback`.execute(writer);
+      throw err;
+    }
   } catch (err) {
     await writer.destroy();
     throw err;

@@ -1,0 +1,71 @@
+/**
+ * Starting the hub as a process: the store, the server with its options, and a clean stop.
+ * Used by `dkd serve` and `dkd demo`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { openStore, type StoreOptions } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
+
+export const DEV_HUB_OIN = '00000001000000000001';
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  store: StoreOptions | Store;
+  insecureDev?: boolean;
+  hubOin?: string;
+  publicUrl?: string;
+  deadlineMs?: number;
+  logger?: HubOptions['logger'];
+  extra?: Partial<HubOptions>;
+}
+
+export interface RunningHub {
+  app: FastifyInstance;
+  url: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export class ServeError extends Error {}
+
+export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
+  if (o.insecureDev && !LOOPBACK.has(o.host))
+    throw new ServeError(`--insecure-dev luistert alleen op loopback (127.0.0.1, ::1); niet op ${o.host}`);
+  if (!o.insecureDev && !o.extra?.identify)
+    throw new ServeError(
+      'geef --tls-cert, --tls-key en --tls-ca (tweezijdig TLS), of --insecure-dev voor lokaal werk',
+    );
+  const ownStore = !('engine' in o.store);
+  const store = 'engine' in o.store ? o.store : await openStore(o.store);
+  try {
+    const scheme = o.extra?.https ? 'https' : 'http';
+    const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+    const publicUrl = o.publicUrl ?? (o.port ? `${scheme}://${hostForUrl}:${o.port}` : undefined);
+    const app = await buildHub({
+      store,
+      hubOin: o.hubOin ?? DEV_HUB_OIN,
+      insecureDev: o.insecureDev ?? false,
+      logger: o.logger ?? LOGGER_OPTIONS,
+      ...(publicUrl && { publicUrl }),
+      ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
+      ...o.extra,
+    });
+    const address = await app.listen({ port: o.port, host: o.host });
+    const url = o.port ? (publicUrl ?? address) : address;
+    return {
+      app,
+      url,
+      store,
+      async close() {
+        await app.close();
+        if (ownStore) await store.close();
+      },
+    };
+  } catch (e) {
+    if (ownStore) await store.close();
+    throw e;
+  }
+}
