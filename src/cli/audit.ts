@@ -1,5 +1,18 @@
 import type { Command } from 'commander';
-import { DB_OPTION as DB, notYet } from './util.js';
+import {
+  DEV_PROTOCOL_KEY,
+  protocolForBsn,
+  protocolKey,
+  protocolKeyFromEnv,
+  verifyProtocolChain,
+} from '../audit/protocol.js';
+import { Burgerservicenr, Violation } from '../domain/values.js';
+import { DB_OPTION as DB, EXIT, printJson, printTable, UserError, withStore } from './util.js';
+
+const KEY_OPTION = [
+  '--protocol-key-file <file>',
+  'the key the hub hashes BSNs with (default DKD_PROTOCOL_KEY_FILE or DKD_PROTOCOL_KEY)',
+] as const;
 
 /** `dkd audit` and `dkd audit verify`: the protocol. */
 export function registerAuditCommands(program: Command): void {
@@ -8,11 +21,67 @@ export function registerAuditCommands(program: Command): void {
     .description('protocol entries for a BSN: who asked about this person, when, and what they got')
     .option('--bsn <bsn>', 'Burgerservicenr')
     .option('--json', 'print as JSON')
+    .option(...KEY_OPTION)
+    .option('--insecure-dev', 'use the public development key (the key of `dkd serve --insecure-dev`)')
     .option(...DB)
-    .action(() => notYet('audit', 'the protocol comes with the trust and accountability issue'));
+    .action(
+      async (o: {
+        bsn?: string;
+        json?: boolean;
+        protocolKeyFile?: string;
+        insecureDev?: boolean;
+        db?: string;
+      }) => {
+        if (!o.bsn) throw new UserError('geef --bsn, of gebruik `dkd audit verify`', EXIT.usage);
+        if (Burgerservicenr.parse(o.bsn) instanceof Violation)
+          throw new UserError('--bsn is geen geldig Burgerservicenr', EXIT.usage);
+        const key =
+          protocolKeyFromEnv(o.protocolKeyFile) ??
+          (o.insecureDev ? protocolKey(DEV_PROTOCOL_KEY) : undefined);
+        if (!key)
+          throw new UserError(
+            'geen protocolsleutel: zet DKD_PROTOCOL_KEY of DKD_PROTOCOL_KEY_FILE (of --insecure-dev voor de ontwikkelsleutel)',
+            EXIT.usage,
+          );
+        const bsn = o.bsn;
+        await withStore(o, async (store) => {
+          const entries = await protocolForBsn(store, key, bsn);
+          if (o.json) {
+            printJson({ sleutel: key.id, aantal: entries.length, vragen: entries });
+            return;
+          }
+          if (entries.length === 0) {
+            process.stdout.write(`geen protocolregels voor dit BSN (sleutel ${key.id})\n`);
+            return;
+          }
+          printTable(
+            ['volgnr', 'tijd', 'OIN', 'dienst', 'versie', 'uitkomst', 'gemeenten', 'ms'],
+            entries.map((e) => [
+              String(e.volgnr),
+              e.tijd,
+              e.oin ?? '-',
+              e.dienst,
+              e.versie,
+              e.fout ? `${e.uitkomst} (${e.fout})` : e.uitkomst,
+              e.bronnen.map((b) => `${b.gemeente}:${b.uitkomst}`).join(' ') || '-',
+              String(e.ms),
+            ]),
+          );
+        });
+      },
+    );
   audit
     .command('verify')
-    .description('check the hash chain of the protocol')
+    .description('check the hash chain of the protocol: a changed, removed or inserted entry fails')
+    .option('--json', 'print as JSON')
     .option(...DB)
-    .action(() => notYet('audit verify', 'the protocol comes with the trust and accountability issue'));
+    .action(async (o: { json?: boolean; db?: string }) => {
+      const r = await withStore(o, (store) => verifyProtocolChain(store));
+      if (o.json) printJson(r);
+      else if (r.ok) process.stdout.write(`protocol in orde: ${r.aantal} regels, kop ${r.kop}\n`);
+      if (!r.ok)
+        throw new UserError(
+          `protocol NIET in orde bij volgnummer ${r.fout!.volgnr}: ${r.fout!.reden} (${r.aantal} regels in orde)`,
+        );
+    });
 }

@@ -18,24 +18,13 @@ import {
   type Transport,
 } from '../routing/router.js';
 import type { Melding } from '../suwiml/fwi.js';
+import type { ProtocolEvent } from '../audit/protocol.js';
 import { fwi, MELDINGEN } from './meldingen.js';
 import { HubMetrics } from './metrics.js';
 import { registerSoapEndpoint, type Refusal } from './soap-endpoint.js';
 import { wsdlFor } from './wsdl.js';
 
-/** What is protocolled of every question, answer and refusal (the audit layer writes it). */
-export interface ProtocolEvent {
-  tijd: string;
-  oin: string | null;
-  dienst: string;
-  versie: string;
-  bsn: string | null;
-  messageId: string | null;
-  uitkomst: string;
-  bronnen: RoutingResult['bronnen'];
-  ms: number;
-  fout?: string;
-}
+export type { ProtocolEvent } from '../audit/protocol.js';
 
 export interface HubOptions {
   store: Store;
@@ -61,6 +50,11 @@ export interface HubOptions {
   /** Records a protocol entry; when it throws, the question is refused. */
   protocol?: (e: ProtocolEvent) => Promise<void>;
   sign?: (envelope: string) => string;
+  /**
+   * The caller of a plain HTTP route (upload, portal) under TLS: the OIN of its client
+   * certificate (securityFromFlags().identifyHttp). Without it, only dev mode identifies.
+   */
+  identifyHttp?: (req: FastifyRequest) => string | undefined;
   logger?: FastifyServerOptions['logger'];
   https?: import('node:https').ServerOptions;
   /** Extra routes (upload, portal), registered on the same server. */
@@ -140,6 +134,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
         versie: service.versie,
         bsn: null,
         messageId: r.addressing?.messageId ?? null,
+        antwoordMessageId: r.answerMessageId,
         uitkomst: 'geweigerd',
         bronnen: [],
         ms: 0,
@@ -173,6 +168,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
           versie: svc.versie,
           bsn: ctx.vraag.bsn,
           messageId: ctx.addressing.messageId ?? null,
+          antwoordMessageId: ctx.answerMessageId,
           uitkomst: result.antwoord.soort,
           bronnen: result.bronnen,
           ms,
@@ -225,6 +221,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
           versie: svc.versie,
           bsn: v.burgerservicenr as string,
           messageId: ctx.addressing.messageId ?? null,
+          antwoordMessageId: ctx.answerMessageId,
           bronnen: [],
         };
         if (!g || v.bron.cdPartijSuwi !== g.code || v.bron.cdKolomSuwi !== 4) {
@@ -284,6 +281,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
     router,
     metrics,
     identifyHttp: (req) => {
+      if (o.identifyHttp) return o.identifyHttp(req);
       if (o.insecureDev) {
         const q = req.query as Record<string, string | undefined>;
         const h = req.headers['x-dkd-oin'];

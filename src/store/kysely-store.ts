@@ -1131,6 +1131,18 @@ export class KyselyStore implements Store {
     );
   }
 
+  protocolHead(): Promise<{ volgnr: number; hash: string }> {
+    return this.#op('protocolHead', async () => {
+      const r = await this.#r
+        .selectFrom('protocol_kop')
+        .select(['volgnr', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      if (r === undefined) throw new StoreError('store: protocolHead: the protocol chain head is missing');
+      return { volgnr: num(r.volgnr), hash: r.hash };
+    });
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   schemaVersion(): Promise<string> {

@@ -248,6 +248,8 @@ export interface Store {
   protocolByBsn(bsnSleutel: string): Promise<ProtocolEntry[]>;
   /** Every entry in order, in pages. */
   protocolPage(afterVolgnr: number, limit: number): Promise<ProtocolEntry[]>;
+  /** The chain's head: the last entry's volgnr and hash, kept apart from the entries. */
+  protocolHead(): Promise<{ volgnr: number; hash: string }>;
 
   /** Schema version after migrations. */
   schemaVersion(): Promise<string>;
