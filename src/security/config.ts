@@ -132,7 +132,16 @@ export function securityFromFlags(flags: SecurityFlags): ChainSecurity | undefin
     throw new SecurityConfigError('geef --tls-cert, --tls-key en --tls-ca samen (tweezijdig TLS)');
   if (Boolean(flags.signCert) !== Boolean(flags.signKey))
     throw new SecurityConfigError('geef --sign-cert en --sign-key samen');
-  const https = serverTlsOptions({ certFile: flags.tlsCert, keyFile: flags.tlsKey, caFile: flags.tlsCa });
+  // The TLS layer asks for and checks the client certificate, but a connection without one
+  // (or with one of an unknown CA) is let through to the request: there the SOAP endpoint
+  // refuses it with a fault that is protocolled, and health checks still work. Nothing is
+  // answered on a SOAP endpoint without an authorized certificate.
+  const https = serverTlsOptions({
+    certFile: flags.tlsCert,
+    keyFile: flags.tlsKey,
+    caFile: flags.tlsCa,
+    requireClientCert: false,
+  });
   const caPem = https.ca;
   const oin = oinFromCertificate(https.cert);
   if (!oin)
