@@ -75,7 +75,9 @@ export function registerAuditCommands(program: Command): void {
     .description('check the hash chain of the protocol: a changed, removed or inserted entry fails')
     .option('--json', 'print as JSON')
     .option(...DB)
-    .action(async (o: { json?: boolean; db?: string }) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      // `--db` and `--json` may be read by `audit` itself when they follow `verify`.
+      const o = cmd.optsWithGlobals<{ json?: boolean; db?: string }>();
       const r = await withStore(o, (store) => verifyProtocolChain(store));
       if (o.json) printJson(r);
       else if (r.ok) process.stdout.write(`protocol in orde: ${r.aantal} regels, kop ${r.kop}\n`);
