@@ -20,6 +20,7 @@ import {
 import type { Melding } from '../suwiml/fwi.js';
 import type { ProtocolEvent } from '../audit/protocol.js';
 import { fwi, MELDINGEN } from './meldingen.js';
+import { magDataVragen, magVerwijzingMelden } from '../security/authorization.js';
 import { HubMetrics } from './metrics.js';
 import { registerSoapEndpoint, type Refusal } from './soap-endpoint.js';
 import { wsdlFor } from './wsdl.js';
@@ -66,6 +67,11 @@ export interface HubContext {
   router: Router;
   metrics: HubMetrics;
   identifyHttp(req: FastifyRequest): string | undefined;
+  /**
+   * Records a protocol entry (for plugins: an upload and its refusal). Throws when it cannot
+   * be written; the plugin then refuses what it was asked.
+   */
+  protocol(e: ProtocolEvent): Promise<void>;
 }
 
 /** Pino options: JSON lines without request bodies or headers that could carry personal data. */
@@ -149,9 +155,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
     async (ctx: Parameters<Parameters<typeof registerSoapEndpoint<DataService>>[1]['handle']>[0]) => {
       const t0 = ctx.received;
       const a = await afnemer(ctx.oin);
-      const mag = a?.diensten.some(
-        (d) => d.dienst === svc.dienst && (d.versies.length === 0 || d.versies.includes(svc.versie)),
-      );
+      const mag = magDataVragen(a, svc.dienst, svc.versie).toegestaan;
       let result: RoutingResult;
       if (!mag) {
         metrics.refusals.inc({ service: svc.dienst, code: 'NietGerechtigd' });
@@ -224,11 +228,12 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
           antwoordMessageId: ctx.answerMessageId,
           bronnen: [],
         };
-        if (!g || v.bron.cdPartijSuwi !== g.code || v.bron.cdKolomSuwi !== 4) {
+        if (!g || !magVerwijzingMelden(g, v.bron).toegestaan) {
           metrics.refusals.inc({ service: svc.dienst, code: 'NietGerechtigd' });
           await protocol({
             ...event,
             uitkomst: 'nietGerechtigd',
+            fout: 'NietGerechtigd',
             ms: performance.now() - ctx.received,
           }).catch(() => undefined);
           return {
@@ -280,6 +285,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
     store: o.store,
     router,
     metrics,
+    protocol,
     identifyHttp: (req) => {
       if (o.identifyHttp) return o.identifyHttp(req);
       if (o.insecureDev) {

@@ -11,6 +11,7 @@ import { buildGemeenteService, inMemorySource } from '../../src/gemeente/service
 import { securityFromFlags, type ChainSecurity } from '../../src/security/config.js';
 import { clientTlsAgent } from '../../src/security/tls.js';
 import { signEnvelope } from '../../src/security/wssecurity.js';
+import { issueCertificate } from '../../src/security/pki.js';
 import {
   protocolForBsn,
   protocolKey,
@@ -115,6 +116,11 @@ beforeAll(async () => {
     transport: h.transport,
     protocol: protocolWriter(store, KEY),
     router: { deadlineMs: 5000, gemeenteDeadlineMs: 4000 },
+    plugins: [
+      async (app, ctx) => {
+        app.get('/wie', async (req) => ({ oin: ctx.identifyHttp(req) ?? null }));
+      },
+    ],
   });
   hubUrl = await hub.listen({ port: 0, host: '127.0.0.1' });
 });
@@ -222,6 +228,41 @@ describe('de hele keten ondertekend over tweezijdig TLS', () => {
     const a = br.decodeAntwoord(r.env.payload);
     expect(a.ok && a.value.soort).toBe('fwi');
     expect(JSON.stringify(a.ok && a.value)).toContain('DKD-W003');
+  });
+});
+
+describe('identiteit', () => {
+  it('a plain HTTP route (upload, portal) sees the OIN of the TLS client certificate', async () => {
+    const get = async (d: Dispatcher) =>
+      (await (await request(`${hubUrl}/wie`, { dispatcher: d })).body.json()) as { oin: string | null };
+    expect(await get(sec['gemeente-0363']!.dispatcher)).toEqual({ oin: pki.oins['gemeente-0363'] });
+    const anonymous = clientTlsAgent({ caFile: pki.caCertFile });
+    try {
+      expect(await get(anonymous)).toEqual({ oin: null });
+    } finally {
+      await anonymous.close();
+    }
+  });
+
+  it('a sub-OIN in the certificate is the caller, authorized on its own and not as its parent', async () => {
+    const subOin = '00000001999920001001';
+    const c = await issueCertificate(pki.dir, 'uwv-sub', subOin);
+    const sub = securityFromFlags({ tlsCert: c.certFile, tlsKey: c.keyFile, tlsCa: pki.caCertFile })!;
+    sec['uwv-sub'] = sub;
+    // Registered for GSDDossierReintegratie only, while UWV itself may ask Bijstandsregelingen.
+    await store.upsertAfnemer({
+      oin: subOin,
+      naam: 'UWV afdeling',
+      diensten: [{ dienst: 'reintegratie', versies: [] }],
+    });
+    const after = await ask(sub, BSN.gedeeld);
+    expect(after.ok && br.decodeAntwoord(after.env.payload)).toMatchObject({
+      value: { soort: 'nietGerechtigd' },
+    });
+    const [e] = (await protocolForBsn(store, KEY, BSN.gedeeld)).filter(
+      (x) => x.messageId === after.messageId,
+    );
+    expect(e?.oin).toBe(subOin);
   });
 });
 
