@@ -3,6 +3,7 @@
  * partner asks the hub, the hub asks a gemeente's own web service, every message is signed
  * and checked, and every question and refusal is in the protocol.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { request, type Dispatcher } from 'undici';
@@ -42,6 +43,7 @@ let hubUrl: string;
 let gemeente: FastifyInstance;
 let impostor: FastifyInstance;
 const sec: Record<string, ChainSecurity> = {};
+const logs: string[] = [];
 
 function security(p: TestPki, name: string): ChainSecurity {
   const c = p.certificates[name]!;
@@ -115,6 +117,15 @@ beforeAll(async () => {
     https: h.https,
     transport: h.transport,
     protocol: protocolWriter(store, KEY),
+    logger: {
+      level: 'debug',
+      stream: new Writable({
+        write(chunk, _enc, done) {
+          logs.push(String(chunk));
+          done();
+        },
+      }),
+    },
     router: { deadlineMs: 5000, gemeenteDeadlineMs: 4000 },
     plugins: [
       async (app, ctx) => {
@@ -387,6 +398,12 @@ describe('weigeringen, elk in het protocol', () => {
     const r = await post(question(sec.uwv!.oin), sec.uwv!.dispatcher);
     expect(faultSummary(r.env).code).toBeDefined();
     expect(sec.uwv!.verifyAnswer(r.raw, sec.hub!.oin)).toBeUndefined();
+  });
+
+  it('no log line of all of this carries a BSN', () => {
+    expect(logs.length).toBeGreaterThan(10);
+    const all = logs.join('');
+    for (const b of Object.values(BSN)) expect(all).not.toContain(b);
   });
 
   it('the protocol written by all of this is an unbroken chain', async () => {
