@@ -22,7 +22,10 @@ export function registerAuditCommands(program: Command): void {
     .option('--bsn <bsn>', 'Burgerservicenr')
     .option('--json', 'print as JSON')
     .option(...KEY_OPTION)
-    .option('--insecure-dev', 'use the public development key (the key of `dkd serve --insecure-dev`)')
+    .option(
+      '--insecure-dev',
+      'read with the public development key of `dkd serve --insecure-dev` (the default when no key is set) without a warning',
+    )
     .option(...DB)
     .action(
       async (o: {
@@ -35,14 +38,15 @@ export function registerAuditCommands(program: Command): void {
         if (!o.bsn) throw new UserError('geef --bsn, of gebruik `dkd audit verify`', EXIT.usage);
         if (Burgerservicenr.parse(o.bsn) instanceof Violation)
           throw new UserError('--bsn is geen geldig Burgerservicenr', EXIT.usage);
-        const key =
-          protocolKeyFromEnv(o.protocolKeyFile) ??
-          (o.insecureDev ? protocolKey(DEV_PROTOCOL_KEY) : undefined);
-        if (!key)
-          throw new UserError(
-            'geen protocolsleutel: zet DKD_PROTOCOL_KEY of DKD_PROTOCOL_KEY_FILE (of --insecure-dev voor de ontwikkelsleutel)',
-            EXIT.usage,
-          );
+        let key = protocolKeyFromEnv(o.protocolKeyFile);
+        if (!key) {
+          // What `dkd serve --insecure-dev` and the demo write with; a hub over TLS never does.
+          key = protocolKey(DEV_PROTOCOL_KEY);
+          if (!o.insecureDev)
+            process.stderr.write(
+              'dkd: geen protocolsleutel ingesteld (DKD_PROTOCOL_KEY_FILE, DKD_PROTOCOL_KEY); gelezen met de openbare ontwikkelsleutel van --insecure-dev\n',
+            );
+        }
         const bsn = o.bsn;
         await withStore(o, async (store) => {
           const entries = await protocolForBsn(store, key, bsn);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
+  DEV_PROTOCOL_KEY,
   bsnSleutel,
   protocolForBsn,
   protocolKey,
@@ -196,15 +197,25 @@ describe('dkd audit', () => {
     store = await loc.open();
     const write = protocolWriter(store, KEY);
     for (let i = 1; i <= 3; i++) await write(event(i));
+    await protocolWriter(
+      store,
+      protocolKey(DEV_PROTOCOL_KEY),
+    )({ ...event(4, BSN.alleenWebservice), oin: OIN.svb });
   });
   afterAll(async () => {
     await store.close();
     await loc.dispose();
   });
 
-  function dkd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  function dkd(
+    args: string[],
+    key: string | null = SECRET,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const o = loc.options;
-    const env: NodeJS.ProcessEnv = { ...process.env, DKD_PROTOCOL_KEY: SECRET };
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.DKD_PROTOCOL_KEY_FILE;
+    if (key) env.DKD_PROTOCOL_KEY = key;
+    else delete env.DKD_PROTOCOL_KEY;
     delete env.DATABASE_URL;
     const db: string[] = [];
     if (o.databaseUrl) {
@@ -239,10 +250,17 @@ describe('dkd audit', () => {
     expect(text.stdout).toContain(OIN.uwv);
   });
 
+  it('without a configured key, dkd audit reads with the development key of --insecure-dev and says so', async () => {
+    const r = await dkd(['audit', '--bsn', BSN.alleenWebservice, '--json'], null);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('ontwikkelsleutel');
+    expect(JSON.parse(r.stdout)).toMatchObject({ aantal: 1, vragen: [{ oin: OIN.svb }] });
+  });
+
   it('dkd audit verify passes, and fails with exit status 1 after one entry is changed', async () => {
     const ok = await dkd(['audit', 'verify']);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain('3 regels');
+    expect(ok.stdout).toContain('4 regels');
     await tamper(
       loc,
       `update protocol set inhoud = replace(inhoud, '${OIN.uwv}', '${OIN.svb}') where volgnr = 2`,
