@@ -29,8 +29,10 @@ export interface ProtocolBron {
 /** What is protocolled of every question, answer and refusal. */
 export interface ProtocolEvent {
   tijd: string;
-  /** The caller's OIN (from its certificate; in dev mode from wsa:From). */
+  /** The caller's OIN as established (its certificate; in dev mode wsa:From); null when unknown. */
   oin: string | null;
+  /** The OIN wsa:From claimed, when it is not (yet) established: for refusals. */
+  afzenderOin?: string | null;
   dienst: string;
   versie: string;
   /** The BSN asked about; hashed before it is stored, never kept as such. */
@@ -53,6 +55,7 @@ export interface AuditEntry {
   volgnr: number;
   tijd: string;
   oin: string | null;
+  afzenderOin?: string;
   dienst: string;
   versie: string;
   messageId: string | null;
@@ -147,6 +150,7 @@ export function protocolWriter(store: Store, key: ProtocolKey): (e: ProtocolEven
       v: INHOUD_VERSIE,
       sleutel: key.id,
       oin: e.oin,
+      afzenderOin: e.afzenderOin ?? undefined,
       dienst: e.dienst,
       versie: e.versie,
       messageId: e.messageId,
@@ -178,6 +182,7 @@ function toAuditEntry(p: ProtocolEntry): AuditEntry {
     volgnr: p.volgnr,
     tijd: p.tijd,
     oin: i.oin ?? null,
+    ...(i.afzenderOin && { afzenderOin: i.afzenderOin }),
     dienst: i.dienst,
     versie: i.versie,
     messageId: i.messageId ?? null,

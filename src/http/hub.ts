@@ -45,7 +45,7 @@ export interface HubOptions {
     env: Envelope,
     raw: string,
     a: Addressing,
-  ) => Promise<{ oin: string } | { fout: Melding }>;
+  ) => Promise<{ oin: string } | { fout: Melding; oin?: string }>;
   router?: Partial<RouterConfig>;
   transport?: Transport;
   /** Records a protocol entry; when it throws, the question is refused. */
@@ -135,7 +135,9 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
       metrics.refusals.inc({ service: service.dienst, code: r.fout.code });
       await protocol({
         tijd: new Date().toISOString(),
-        oin: r.oin ?? oinFromUri(r.addressing?.from) ?? null,
+        // Only an established identity is "who"; what wsa:From claimed is kept apart.
+        oin: r.oin ?? (o.insecureDev ? oinFromUri(r.addressing?.from) : undefined) ?? null,
+        afzenderOin: oinFromUri(r.addressing?.from) ?? null,
         dienst: service.dienst,
         versie: service.versie,
         bsn: null,

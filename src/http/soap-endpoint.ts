@@ -81,7 +81,7 @@ export interface SoapEndpointOptions<S extends AnyService> {
     env: Envelope,
     raw: string,
     addressing: Addressing,
-  ): Promise<{ oin: string } | { fout: Melding }>;
+  ): Promise<{ oin: string } | { fout: Melding; oin?: string }>;
   handle(ctx: SoapRequestContext<S>): Promise<SoapReply>;
   /** Signs an outgoing envelope (WS-Security), when the chain runs signed. */
   sign?(envelope: string): string;
@@ -247,7 +247,7 @@ export function registerSoapEndpoint<S extends AnyService>(
           `verwacht: ${o.service.actions.request}`,
         ]);
       const who = await o.identify(req, env, raw, addressing);
-      if ('fout' in who) return fault(req, reply, version, 'Client', who.fout, addressing);
+      if ('fout' in who) return fault(req, reply, version, 'Client', who.fout, addressing, [], who.oin);
       const decoded = (o.service.decodeRequest as (el: typeof env.payload) => ReturnType<S['decodeRequest']>)(
         env.payload,
       );

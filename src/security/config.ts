@@ -86,7 +86,8 @@ export interface IncomingRequest {
   raw: { socket: unknown };
 }
 
-export type Identified = { oin: string } | { fout: Melding };
+/** The caller's OIN, or a refusal; a refusal names the OIN of the TLS certificate when it was valid. */
+export type Identified = { oin: string } | { fout: Melding; oin?: string };
 
 export interface ChainSecurity {
   /** This party's OIN, from the subject serialNumber of its certificate. */
@@ -176,18 +177,22 @@ export function securityFromFlags(flags: SecurityFlags): ChainSecurity | undefin
   ): Promise<Identified> => {
     const peer = peerIdentity(req.raw.socket);
     if (!peer.authorized || !peer.oin) return fout(SECURITY_FOUTEN.geenCertificaat);
+    const caller = peer.oin;
+    const refuse = (def: FoutDef, details: string[] = []) => ({ ...fout(def, details), oin: caller });
     const v = verifyEnvelope(raw, verifyOptions);
-    if (!v.ok) return fout(foutFor(v.rule), [`${v.rule}: ${v.message}`]);
+    if (!v.ok) return refuse(foutFor(v.rule), [`${v.rule}: ${v.message}`]);
     if (!certificateChainsTo(v.certificate, [caPem]))
-      return fout(SECURITY_FOUTEN.ondertekenaar, ['het ondertekencertificaat is niet van een vertrouwde CA']);
-    if (v.oin !== peer.oin)
-      return fout(SECURITY_FOUTEN.ondertekenaar, [
+      return refuse(SECURITY_FOUTEN.ondertekenaar, [
+        'het ondertekencertificaat is niet van een vertrouwde CA',
+      ]);
+    if (v.oin !== caller)
+      return refuse(SECURITY_FOUTEN.ondertekenaar, [
         'het OIN van het ondertekencertificaat is niet dat van het TLS-clientcertificaat',
       ]);
-    if (oinFromUri(a.from) !== peer.oin) return fout(SECURITY_FOUTEN.afzender);
+    if (oinFromUri(a.from) !== caller) return refuse(SECURITY_FOUTEN.afzender);
     // Last, so that a refused message does not use up its MessageID.
     const replay = await checkReplay(v, guard);
-    if (replay) return fout(foutFor(replay.rule), [`${replay.rule}: ${replay.message}`]);
+    if (replay) return refuse(foutFor(replay.rule), [`${replay.rule}: ${replay.message}`]);
     return { oin: peer.oin };
   };
 

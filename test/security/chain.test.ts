@@ -288,7 +288,12 @@ describe('weigeringen, elk in het protocol', () => {
     } finally {
       await agent.close();
     }
-    expect(await entryFor(id)).toMatchObject({ uitkomst: 'geweigerd', fout: 'DKD-F031' });
+    expect(await entryFor(id)).toMatchObject({
+      oin: null,
+      afzenderOin: sec.uwv!.oin,
+      uitkomst: 'geweigerd',
+      fout: 'DKD-F031',
+    });
   });
 
   it('with a certificate from an unknown CA: refused (DKD-F031) and protocolled', async () => {
@@ -350,14 +355,19 @@ describe('weigeringen, elk in het protocol', () => {
     const id = newMessageId();
     const r = await post(sec.svb!.sign(question(sec.uwv!.oin, id)), sec.uwv!.dispatcher);
     expect(faultCode(r.raw)).toBe('DKD-F036');
-    expect(await entryFor(id)).toMatchObject({ fout: 'DKD-F036' });
+    expect(await entryFor(id)).toMatchObject({ oin: sec.uwv!.oin, fout: 'DKD-F036' });
   });
 
   it('wsa:From naming another OIN than the certificate: refused (DKD-F011)', async () => {
     const r = await ask(sec.uwv!, BSN.gedeeld, `https://partner.example/dkd?oin=${sec.svb!.oin}`);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.kind).toBe('fault');
-    expect(await entryFor(r.messageId)).toMatchObject({ uitkomst: 'geweigerd', fout: 'DKD-F011' });
+    expect(await entryFor(r.messageId)).toMatchObject({
+      oin: sec.uwv!.oin,
+      afzenderOin: sec.svb!.oin,
+      uitkomst: 'geweigerd',
+      fout: 'DKD-F011',
+    });
   });
 
   it('as an unauthorized party: NietGerechtigd, signed, and protocolled with the BSN key', async () => {
