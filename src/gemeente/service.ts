@@ -103,13 +103,14 @@ export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<F
       dn,
       ownOin: o.oin,
       address: (req) => `${req.protocol}://${req.host}/${service.path}`,
-      identify: async (req, env, raw, a) => {
-        if (o.authenticate) return o.authenticate(req, env, raw, a);
+      identify: async (req, _env, _raw, a) => {
         const fromOin = oinFromUri(a.from);
         const oin = o.identify ? o.identify(req, fromOin) : fromOin;
         if (!oin) return { fout: fwi(MELDINGEN.onbekendeAfzender, dn) };
         return { oin };
       },
+      // The full check (TLS certificate, signature, replay) replaces the dev identification.
+      ...(o.authenticate && { identify: o.authenticate }),
       ...(o.sign && { sign: o.sign }),
       handle: async (ctx) => {
         const s = o.storing ?? {};

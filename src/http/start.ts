@@ -62,9 +62,9 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
       hubOin: o.hubOin ?? DEV_HUB_OIN,
       insecureDev: o.insecureDev ?? false,
       logger: o.logger ?? LOGGER_OPTIONS,
+      protocol: protocolWriter(store, key),
       ...(publicUrl && { publicUrl }),
       ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
-      protocol: protocolWriter(store, key),
       ...o.extra,
     });
     const address = await app.listen({ port: o.port, host: o.host });
