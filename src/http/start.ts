@@ -3,9 +3,9 @@
  * Used by `dkd serve` and `dkd demo`.
  */
 import type { FastifyInstance } from 'fastify';
+import { DEV_PROTOCOL_KEY, protocolKey, protocolWriter, type ProtocolKey } from '../audit/protocol.js';
 import { openStore, type StoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import { DEV_PROTOCOL_KEY, protocolKey, protocolWriter, type ProtocolKey } from '../audit/protocol.js';
 import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
 
 export const DEV_HUB_OIN = '00000001000000000001';
