@@ -76,16 +76,7 @@ export function registerHubCommands(program: Command): void {
       try {
         const hub = await startHubServer({
           ...(key && { protocolKey: key }),
-          ...(security && {
-            hubOin: security.oin,
-            extra: {
-              identify: security.identify,
-              identifyHttp: security.identifyHttp,
-              sign: security.sign,
-              https: security.https,
-              transport: security.transport,
-            },
-          }),
+          ...(security && { hubOin: security.oin, extra: security.hub }),
           port: port(String(o.port)),
           host: String(o.host),
           store: storeOptionsFromEnv(o.db as string | undefined),
@@ -164,11 +155,7 @@ export function registerHubCommands(program: Command): void {
           body: svc.encodeRequest(o.bsn as never),
           from: `https://dkd-query.invalid/?oin=${security?.oin ?? o.oin}`,
           timeoutMs: Number(o.timeoutMs),
-          ...(security && {
-            dispatcher: security.dispatcher,
-            sign: security.sign,
-            verify: (raw: string) => security.verifyAnswer(raw),
-          }),
+          ...security?.client(),
         }).finally(() => security?.close());
         if (!r.ok) throw new UserError(`geen antwoord: ${r.reason}${r.faultCode ? ` (${r.faultCode})` : ''}`);
         const a = svc.decodeAntwoord(r.env.payload);

@@ -118,6 +118,27 @@ export interface ChainSecurity {
     sign(envelope: string): string;
     verify(raw: string, g: { oin: string }): string | undefined;
   };
+  /** Everything for buildHub (spread it into its options, or into startHubServer's `extra`). */
+  hub: {
+    identify: ChainSecurity['identify'];
+    identifyHttp: ChainSecurity['identifyHttp'];
+    sign: ChainSecurity['sign'];
+    https: ServerTlsOptions;
+    transport: ChainSecurity['transport'];
+  };
+  /** Everything for buildGemeenteService (spread it into its options). */
+  gemeente: {
+    oin: string;
+    https: ServerTlsOptions;
+    sign: ChainSecurity['sign'];
+    authenticate: ChainSecurity['identify'];
+  };
+  /** Everything for callSoap to a party of the given OIN (spread it into the call). */
+  client(expectedOin?: string): {
+    dispatcher: Agent;
+    sign: ChainSecurity['sign'];
+    verify: (raw: string) => string | undefined;
+  };
   close(): Promise<void>;
 }
 
@@ -207,18 +228,27 @@ export function securityFromFlags(flags: SecurityFlags): ChainSecurity | undefin
   };
 
   const dispatcher = clientTlsAgent({ certFile: flags.tlsCert, keyFile: flags.tlsKey, caFile: flags.tlsCa });
+  const identifyHttp = (req: IncomingRequest) => {
+    const peer = peerIdentity(req.raw.socket);
+    return peer.authorized ? peer.oin : undefined;
+  };
+  const transport = {
+    dispatcher,
+    sign,
+    verify: (raw: string, g: { oin: string }) => verifyAnswer(raw, g.oin),
+  };
   return {
     oin,
     https,
     identify,
-    identifyHttp: (req) => {
-      const peer = peerIdentity(req.raw.socket);
-      return peer.authorized ? peer.oin : undefined;
-    },
+    identifyHttp,
     sign,
     verifyAnswer,
     dispatcher,
-    transport: { dispatcher, sign, verify: (raw, g) => verifyAnswer(raw, g.oin) },
+    transport,
+    hub: { identify, identifyHttp, sign, https, transport },
+    gemeente: { oin, https, sign, authenticate: identify },
+    client: (expectedOin) => ({ dispatcher, sign, verify: (raw) => verifyAnswer(raw, expectedOin) }),
     close: () => dispatcher.close(),
   };
 }

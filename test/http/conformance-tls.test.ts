@@ -81,13 +81,7 @@ beforeAll(async () => {
     hubOin: security.oin,
     protocolKey: KEY,
     logger: false,
-    extra: {
-      identify: security.identify,
-      identifyHttp: security.identifyHttp,
-      sign: security.sign,
-      https: security.https,
-      transport: security.transport,
-    },
+    extra: security.hub,
   });
 });
 

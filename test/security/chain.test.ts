@@ -57,12 +57,9 @@ beforeAll(async () => {
 
   const g = sec['gemeente-0599']!;
   gemeente = await buildGemeenteService({
+    ...g.gemeente,
     code: '0599',
-    oin: g.oin,
     data: inMemorySource([dossier(BSN.gedeeld, '0599'), dossier(BSN.alleenWebservice, '0599')]),
-    https: g.https,
-    sign: g.sign,
-    authenticate: g.identify,
     mayAsk: (oin) => oin === sec.hub!.oin,
   });
   const gUrl = await gemeente.listen({ port: 0, host: '127.0.0.1' });
@@ -111,11 +108,7 @@ beforeAll(async () => {
   hub = await buildHub({
     store,
     hubOin: h.oin,
-    identify: h.identify,
-    identifyHttp: h.identifyHttp,
-    sign: h.sign,
-    https: h.https,
-    transport: h.transport,
+    ...h.hub,
     protocol: protocolWriter(store, KEY),
     logger: {
       level: 'debug',
@@ -392,9 +385,7 @@ describe('weigeringen, elk in het protocol', () => {
       }),
       from: `https://gemeente.example/?oin=${g.oin}`,
       timeoutMs: 5000,
-      dispatcher: g.dispatcher,
-      sign: g.sign,
-      verify: (raw) => g.verifyAnswer(raw, sec.hub!.oin),
+      ...g.client(sec.hub!.oin),
     });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     expect(r.ok && r.env.payload.local).toBe('NietGerechtigd');
