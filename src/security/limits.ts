@@ -16,9 +16,10 @@ export { SOAP_LIMITS, type XmlLimits };
  */
 export const UPLOAD_LIMITS: XmlLimits = {
   maxBytes: 1024 * 1024 * 1024,
-  maxDepth: 32,
+  // The verzamelbestand format nests at most a dozen levels and has few attributes.
+  maxDepth: 24,
   maxElements: 100_000_000,
-  maxAttributes: 32,
+  maxAttributes: 8,
   maxMillis: 30 * 60_000,
 };
 
