@@ -373,6 +373,30 @@ describe('weigeringen, elk in het protocol', () => {
     expect(mine).toMatchObject([{ oin: sec.svb!.oin, uitkomst: 'nietGerechtigd', bronnen: [] }]);
   });
 
+  it('a gemeente registering its own BSN over two-way TLS, signed: Acknowledgement, signed by the hub', async () => {
+    const g = sec['gemeente-0363']!;
+    const r = await callSoap({
+      url: `${hubUrl}/${vi.path}`,
+      action: vi.actions.request,
+      body: vi.encodeRequest({
+        burgerservicenr: BSN.alleenWebservice as never,
+        clusteringIb: [{ cdClusteringIb: '01' as never, indDkd: '1' as never }],
+        bron: { cdKolomSuwi: 4, cdPartijSuwi: '0363' as never },
+      }),
+      from: `https://gemeente.example/?oin=${g.oin}`,
+      timeoutMs: 5000,
+      ...g.client(sec.hub!.oin),
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(r.ok && r.env.payload.children.map((c) => c.local)).toContain('Acknowledgement');
+    expect(await store.verwijzingen(BSN.alleenWebservice)).toMatchObject([
+      { gemeente: '0363', cluster: '01' },
+    ]);
+    expect(await protocolForBsn(store, KEY, BSN.alleenWebservice)).toMatchObject([
+      { oin: g.oin, dienst: 'verwijsindex', uitkomst: 'aanmelding' },
+    ]);
+  });
+
   it("as a gemeente registering another gemeente's BSN: NietGerechtigd and protocolled", async () => {
     const g = sec['gemeente-0363']!;
     const r = await callSoap({
