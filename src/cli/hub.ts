@@ -1,9 +1,10 @@
 /** `dkd serve` and `dkd query`: the hub, and a question to it as a chain partner would ask. */
 import { Option, type Command } from 'commander';
-import { storeOptionsFromEnv } from '../store/open.js';
+import { openStore, storeOptionsFromEnv } from '../store/open.js';
 import { startHubServer, ServeError } from '../http/start.js';
 import { callSoap } from '../routing/soap-client.js';
 import { securityFromFlags } from '../security/config.js';
+import { StoreReplayGuard } from '../security/replay.js';
 import { protocolKeyFromEnv } from '../audit/protocol.js';
 import { Burgerservicenr } from '../domain/values.js';
 import { Violation } from '../domain/values.js';
@@ -64,22 +65,31 @@ export function registerHubCommands(program: Command): void {
         throw new UserError('--max-age-s moet een positief geheel getal zijn', EXIT.usage);
       if (o.insecureDev && (o.tlsCert || o.tlsKey || o.tlsCa))
         throw new UserError('--insecure-dev gaat niet samen met --tls-*', EXIT.usage);
-      const security = securityFromFlags({
-        ...(typeof o.tlsCert === 'string' && { tlsCert: o.tlsCert }),
-        ...(typeof o.tlsKey === 'string' && { tlsKey: o.tlsKey }),
-        ...(typeof o.tlsCa === 'string' && { tlsCa: o.tlsCa }),
-        ...(typeof o.signCert === 'string' && { signCert: o.signCert }),
-        ...(typeof o.signKey === 'string' && { signKey: o.signKey }),
-        maxAgeSeconds,
-      });
-      const key = protocolKeyFromEnv(typeof o.protocolKeyFile === 'string' ? o.protocolKeyFile : undefined);
+      // The store is opened first: the replay guard lives in it, shared by all hub processes.
+      const store = await openStore(storeOptionsFromEnv(o.db as string | undefined));
+      let security: ReturnType<typeof securityFromFlags>;
       try {
+        security = securityFromFlags({
+          ...(typeof o.tlsCert === 'string' && { tlsCert: o.tlsCert }),
+          ...(typeof o.tlsKey === 'string' && { tlsKey: o.tlsKey }),
+          ...(typeof o.tlsCa === 'string' && { tlsCa: o.tlsCa }),
+          ...(typeof o.signCert === 'string' && { signCert: o.signCert }),
+          ...(typeof o.signKey === 'string' && { signKey: o.signKey }),
+          maxAgeSeconds,
+          replayGuard: new StoreReplayGuard(store),
+        });
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      try {
+        const key = protocolKeyFromEnv(typeof o.protocolKeyFile === 'string' ? o.protocolKeyFile : undefined);
         const hub = await startHubServer({
           ...(key && { protocolKey: key }),
           ...(security && { hubOin: security.oin, extra: security.hub }),
           port: port(String(o.port)),
           host: String(o.host),
-          store: storeOptionsFromEnv(o.db as string | undefined),
+          store,
           insecureDev: Boolean(o.insecureDev),
           deadlineMs,
           ...(typeof o.oin === 'string' && { hubOin: o.oin }),
@@ -91,9 +101,11 @@ export function registerHubCommands(program: Command): void {
         await untilSignal(async () => {
           await hub.close();
           await security?.close();
+          await store.close();
         });
       } catch (e) {
         await security?.close();
+        await store.close();
         if (e instanceof ServeError) throw new UserError(e.message, EXIT.usage);
         throw e;
       }

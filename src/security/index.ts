@@ -29,7 +29,14 @@ export {
   type IssuedCertificate,
   type PkiResult,
 } from './pki.js';
-export { MemoryReplayGuard, checkReplay, type MemoryReplayGuardOptions, type ReplayGuard } from './replay.js';
+export {
+  MemoryReplayGuard,
+  StoreReplayGuard,
+  checkReplay,
+  type MemoryReplayGuardOptions,
+  type ReplayGuard,
+  type ReplayStore,
+} from './replay.js';
 export {
   clientTlsAgent,
   clientTlsOptions,
