@@ -83,6 +83,11 @@ export function registerHubCommands(program: Command): void {
         throw e;
       }
       try {
+        if (security && typeof o.oin === 'string' && o.oin !== security.oin)
+          throw new UserError(
+            `--oin ${o.oin} is niet het OIN van het certificaat (${security.oin}); laat --oin weg`,
+            EXIT.usage,
+          );
         const key = protocolKeyFromEnv(typeof o.protocolKeyFile === 'string' ? o.protocolKeyFile : undefined);
         const hub = await startHubServer({
           ...(key && { protocolKey: key }),
