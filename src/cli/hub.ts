@@ -1,8 +1,11 @@
 /** `dkd serve` and `dkd query`: the hub, and a question to it as a chain partner would ask. */
 import { Option, type Command } from 'commander';
-import { storeOptionsFromEnv } from '../store/open.js';
+import { openStore, storeOptionsFromEnv } from '../store/open.js';
 import { startHubServer, ServeError } from '../http/start.js';
 import { callSoap } from '../routing/soap-client.js';
+import { securityFromFlags } from '../security/config.js';
+import { StoreReplayGuard } from '../security/replay.js';
+import { protocolKeyFromEnv } from '../audit/protocol.js';
 import { Burgerservicenr } from '../domain/values.js';
 import { Violation } from '../domain/values.js';
 import { dataService } from '../suwiml/services/index.js';
@@ -42,6 +45,13 @@ export function registerHubCommands(program: Command): void {
     )
     .option('--tls-key <file>', 'server key (PEM)')
     .option('--tls-ca <file>', 'CA certificates (PEM) whose client certificates are accepted')
+    .option('--sign-cert <file>', 'sign with this certificate instead of the TLS one (same OIN)')
+    .option('--sign-key <file>', 'the key of --sign-cert')
+    .option('--max-age-s <s>', 'how old a signed request (wsu:Created) may be', '300')
+    .option(
+      '--protocol-key-file <file>',
+      'key of the BSN hashes in the protocol (default DKD_PROTOCOL_KEY_FILE or DKD_PROTOCOL_KEY)',
+    )
     .option('--insecure-dev', 'plain HTTP on loopback only; the caller is the OIN in wsa:From ?oin=')
     .option('--oin <oin>', "the hub's own OIN (default: from its certificate; in dev mode a test OIN)")
     .option('--public-url <url>', 'the base URL chain partners use (for WSDL addresses)')
@@ -50,23 +60,57 @@ export function registerHubCommands(program: Command): void {
       const deadlineMs = Number(o.deadlineMs);
       if (!Number.isInteger(deadlineMs) || deadlineMs < 100)
         throw new UserError('--deadline-ms moet een geheel getal van minstens 100 zijn', EXIT.usage);
-      if (o.tlsCert || o.tlsKey || o.tlsCa)
-        throw new UserError(
-          'HTTPS met clientcertificaten komt met het vertrouwensissue; gebruik nu --insecure-dev',
-        );
+      const maxAgeSeconds = Number(o.maxAgeS);
+      if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 1)
+        throw new UserError('--max-age-s moet een positief geheel getal zijn', EXIT.usage);
+      if (o.insecureDev && (o.tlsCert || o.tlsKey || o.tlsCa))
+        throw new UserError('--insecure-dev gaat niet samen met --tls-*', EXIT.usage);
+      // The store is opened first: the replay guard lives in it, shared by all hub processes.
+      const store = await openStore(storeOptionsFromEnv(o.db as string | undefined));
+      let security: ReturnType<typeof securityFromFlags>;
       try {
+        security = securityFromFlags({
+          ...(typeof o.tlsCert === 'string' && { tlsCert: o.tlsCert }),
+          ...(typeof o.tlsKey === 'string' && { tlsKey: o.tlsKey }),
+          ...(typeof o.tlsCa === 'string' && { tlsCa: o.tlsCa }),
+          ...(typeof o.signCert === 'string' && { signCert: o.signCert }),
+          ...(typeof o.signKey === 'string' && { signKey: o.signKey }),
+          maxAgeSeconds,
+          replayGuard: new StoreReplayGuard(store),
+        });
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      try {
+        if (security && typeof o.oin === 'string' && o.oin !== security.oin)
+          throw new UserError(
+            `--oin ${o.oin} is niet het OIN van het certificaat (${security.oin}); laat --oin weg`,
+            EXIT.usage,
+          );
+        const key = protocolKeyFromEnv(typeof o.protocolKeyFile === 'string' ? o.protocolKeyFile : undefined);
         const hub = await startHubServer({
+          ...(key && { protocolKey: key }),
+          ...(security && { hubOin: security.oin, extra: security.hub }),
           port: port(String(o.port)),
           host: String(o.host),
-          store: storeOptionsFromEnv(o.db as string | undefined),
+          store,
           insecureDev: Boolean(o.insecureDev),
           deadlineMs,
           ...(typeof o.oin === 'string' && { hubOin: o.oin }),
           ...(typeof o.publicUrl === 'string' && { publicUrl: o.publicUrl }),
         });
-        process.stderr.write(`DKD hub luistert op ${hub.url} (store: ${hub.store.engine})\n`);
-        await untilSignal(hub.close);
+        process.stderr.write(
+          `DKD hub luistert op ${hub.url} (store: ${hub.store.engine}${security ? `, tweezijdig TLS en WS-Security, OIN ${security.oin}` : ', ONVEILIG: alleen voor lokaal werk'})\n`,
+        );
+        await untilSignal(async () => {
+          await hub.close();
+          await security?.close();
+          await store.close();
+        });
       } catch (e) {
+        await security?.close();
+        await store.close();
         if (e instanceof ServeError) throw new UserError(e.message, EXIT.usage);
         throw e;
       }
@@ -86,7 +130,17 @@ export function registerHubCommands(program: Command): void {
         .default('bijstandsregelingen'),
     )
     .option('--versie <versie>', 'interface version (default: the newest)')
-    .option('--oin <oin>', 'the OIN you ask as (in wsa:From)', '00000001000000000002')
+    .option(
+      '--oin <oin>',
+      'the OIN you ask as (in wsa:From; default: from --tls-cert)',
+      '00000001000000000002',
+    )
+    .option(
+      '--tls-cert <file>',
+      'client certificate (PEM): two-way TLS, signed question, signed answer required',
+    )
+    .option('--tls-key <file>', 'key of the client certificate')
+    .option('--tls-ca <file>', 'CA certificates (PEM) trusted for the hub')
     .option('--timeout-ms <ms>', 'give up after', '10000')
     .option('--json', 'print the answer as JSON')
     .action(
@@ -98,19 +152,28 @@ export function registerHubCommands(program: Command): void {
         oin: string;
         timeoutMs: string;
         json?: boolean;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
       }) => {
         if (Burgerservicenr.parse(o.bsn) instanceof Violation)
           throw new UserError('--bsn is geen geldig Burgerservicenr', EXIT.usage);
         const svc = dataService(o.service, o.versie);
         if (!svc)
           throw new UserError(`versie ${o.versie} van ${o.service} wordt niet ondersteund`, EXIT.usage);
+        const security = securityFromFlags({
+          ...(o.tlsCert && { tlsCert: o.tlsCert }),
+          ...(o.tlsKey && { tlsKey: o.tlsKey }),
+          ...(o.tlsCa && { tlsCa: o.tlsCa }),
+        });
         const r = await callSoap({
           url: `${o.url.replace(/\/+$/, '')}/${svc.path}`,
           action: svc.actions.request,
           body: svc.encodeRequest(o.bsn as never),
-          from: `https://dkd-query.invalid/?oin=${o.oin}`,
+          from: `https://dkd-query.invalid/?oin=${security?.oin ?? o.oin}`,
           timeoutMs: Number(o.timeoutMs),
-        });
+          ...security?.client(),
+        }).finally(() => security?.close());
         if (!r.ok) throw new UserError(`geen antwoord: ${r.reason}${r.faultCode ? ` (${r.faultCode})` : ''}`);
         const a = svc.decodeAntwoord(r.env.payload);
         if (!a.ok)

@@ -5,6 +5,8 @@
  * Exit status: 0 success, 1 the work was refused or failed (a clear message says why),
  * 2 wrong usage.
  */
+import { SecurityConfigError } from '../security/errors.js';
+import { ProtocolKeyError } from '../audit/protocol.js';
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerAuditCommands } from './audit.js';
@@ -76,6 +78,10 @@ export async function main(argv: string[]): Promise<number> {
       )
         return EXIT.ok;
       return EXIT.usage;
+    }
+    if (e instanceof SecurityConfigError || e instanceof ProtocolKeyError) {
+      process.stderr.write(`dkd: ${e.message}\n`);
+      return EXIT.failed;
     }
     if (e instanceof UserError) {
       process.stderr.write(`dkd: ${e.message}\n`);

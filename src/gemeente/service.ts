@@ -7,7 +7,9 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Dossier } from '../domain/model.js';
-import { oinFromUri } from '../suwiml/addressing.js';
+import { oinFromUri, type Addressing } from '../suwiml/addressing.js';
+import type { Melding } from '../suwiml/fwi.js';
+import type { Envelope } from '../suwiml/soap.js';
 import { DATA_SERVICES, type DataAntwoord, type DataService } from '../suwiml/services/index.js';
 import { fwi, MELDINGEN } from '../http/meldingen.js';
 import { registerSoapEndpoint } from '../http/soap-endpoint.js';
@@ -38,6 +40,17 @@ export interface GemeenteServiceOptions {
   mayAsk?: (oin: string) => boolean;
   /** Establishes the caller's OIN; default: the `?oin=` of wsa:From (plain HTTP, for local work). */
   identify?: (req: FastifyRequest, fromOin: string | undefined) => string | undefined;
+  /**
+   * Checks a request fully (client certificate, WS-Security signature, freshness, replay,
+   * wsa:From) and names the caller or refuses; takes precedence over `identify`. Give it the
+   * `identify` of securityFromFlags (src/security/config.ts).
+   */
+  authenticate?: (
+    req: FastifyRequest,
+    env: Envelope,
+    raw: string,
+    a: Addressing,
+  ) => Promise<{ oin: string } | { fout: Melding }>;
   random?: () => number;
   logger?: boolean;
   https?: { cert: string | Buffer; key: string | Buffer; ca: string | Buffer };
@@ -96,6 +109,8 @@ export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<F
         if (!oin) return { fout: fwi(MELDINGEN.onbekendeAfzender, dn) };
         return { oin };
       },
+      // The full check (TLS certificate, signature, replay) replaces the dev identification.
+      ...(o.authenticate && { identify: o.authenticate }),
       ...(o.sign && { sign: o.sign }),
       handle: async (ctx) => {
         const s = o.storing ?? {};

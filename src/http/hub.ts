@@ -18,24 +18,14 @@ import {
   type Transport,
 } from '../routing/router.js';
 import type { Melding } from '../suwiml/fwi.js';
+import type { ProtocolEvent } from '../audit/protocol.js';
 import { fwi, MELDINGEN } from './meldingen.js';
+import { magDataVragen, magVerwijzingMelden } from '../security/authorization.js';
 import { HubMetrics } from './metrics.js';
 import { registerSoapEndpoint, type Refusal } from './soap-endpoint.js';
 import { wsdlFor } from './wsdl.js';
 
-/** What is protocolled of every question, answer and refusal (the audit layer writes it). */
-export interface ProtocolEvent {
-  tijd: string;
-  oin: string | null;
-  dienst: string;
-  versie: string;
-  bsn: string | null;
-  messageId: string | null;
-  uitkomst: string;
-  bronnen: RoutingResult['bronnen'];
-  ms: number;
-  fout?: string;
-}
+export type { ProtocolEvent } from '../audit/protocol.js';
 
 export interface HubOptions {
   store: Store;
@@ -55,12 +45,17 @@ export interface HubOptions {
     env: Envelope,
     raw: string,
     a: Addressing,
-  ) => Promise<{ oin: string } | { fout: Melding }>;
+  ) => Promise<{ oin: string } | { fout: Melding; oin?: string }>;
   router?: Partial<RouterConfig>;
   transport?: Transport;
   /** Records a protocol entry; when it throws, the question is refused. */
   protocol?: (e: ProtocolEvent) => Promise<void>;
   sign?: (envelope: string) => string;
+  /**
+   * The caller of a plain HTTP route (upload, portal) under TLS: the OIN of its client
+   * certificate (securityFromFlags().identifyHttp). Without it, only dev mode identifies.
+   */
+  identifyHttp?: (req: FastifyRequest) => string | undefined;
   logger?: FastifyServerOptions['logger'];
   https?: import('node:https').ServerOptions;
   /** Extra routes (upload, portal), registered on the same server. */
@@ -72,6 +67,11 @@ export interface HubContext {
   router: Router;
   metrics: HubMetrics;
   identifyHttp(req: FastifyRequest): string | undefined;
+  /**
+   * Records a protocol entry (for plugins: an upload and its refusal). Throws when it cannot
+   * be written; the plugin then refuses what it was asked.
+   */
+  protocol(e: ProtocolEvent): Promise<void>;
 }
 
 /** Pino options: JSON lines without request bodies or headers that could carry personal data. */
@@ -135,11 +135,14 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
       metrics.refusals.inc({ service: service.dienst, code: r.fout.code });
       await protocol({
         tijd: new Date().toISOString(),
-        oin: r.oin ?? oinFromUri(r.addressing?.from) ?? null,
+        // Only an established identity is "who"; what wsa:From claimed is kept apart.
+        oin: r.oin ?? (o.insecureDev ? oinFromUri(r.addressing?.from) : undefined) ?? null,
+        afzenderOin: oinFromUri(r.addressing?.from) ?? null,
         dienst: service.dienst,
         versie: service.versie,
         bsn: null,
         messageId: r.addressing?.messageId ?? null,
+        antwoordMessageId: r.answerMessageId,
         uitkomst: 'geweigerd',
         bronnen: [],
         ms: 0,
@@ -154,9 +157,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
     async (ctx: Parameters<Parameters<typeof registerSoapEndpoint<DataService>>[1]['handle']>[0]) => {
       const t0 = ctx.received;
       const a = await afnemer(ctx.oin);
-      const mag = a?.diensten.some(
-        (d) => d.dienst === svc.dienst && (d.versies.length === 0 || d.versies.includes(svc.versie)),
-      );
+      const mag = magDataVragen(a, svc.dienst, svc.versie).toegestaan;
       let result: RoutingResult;
       if (!mag) {
         metrics.refusals.inc({ service: svc.dienst, code: 'NietGerechtigd' });
@@ -173,6 +174,7 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
           versie: svc.versie,
           bsn: ctx.vraag.bsn,
           messageId: ctx.addressing.messageId ?? null,
+          antwoordMessageId: ctx.answerMessageId,
           uitkomst: result.antwoord.soort,
           bronnen: result.bronnen,
           ms,
@@ -225,13 +227,15 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
           versie: svc.versie,
           bsn: v.burgerservicenr as string,
           messageId: ctx.addressing.messageId ?? null,
+          antwoordMessageId: ctx.answerMessageId,
           bronnen: [],
         };
-        if (!g || v.bron.cdPartijSuwi !== g.code || v.bron.cdKolomSuwi !== 4) {
+        if (!g || !magVerwijzingMelden(g, v.bron).toegestaan) {
           metrics.refusals.inc({ service: svc.dienst, code: 'NietGerechtigd' });
           await protocol({
             ...event,
             uitkomst: 'nietGerechtigd',
+            fout: 'NietGerechtigd',
             ms: performance.now() - ctx.received,
           }).catch(() => undefined);
           return {
@@ -283,7 +287,9 @@ export async function buildHub(o: HubOptions): Promise<FastifyInstance> {
     store: o.store,
     router,
     metrics,
+    protocol,
     identifyHttp: (req) => {
+      if (o.identifyHttp) return o.identifyHttp(req);
       if (o.insecureDev) {
         const q = req.query as Record<string, string | undefined>;
         const h = req.headers['x-dkd-oin'];

@@ -49,6 +49,8 @@ export interface SoapRequestContext<S extends AnyService> {
   oin: string;
   request: FastifyRequest;
   received: number;
+  /** The wsa:MessageID the answer will carry (for the protocol, written before it leaves). */
+  answerMessageId: string;
 }
 
 export type SoapReply = { kind: 'answer'; body: string } | { kind: 'fault'; code: FaultCode; fout: Melding };
@@ -58,6 +60,8 @@ export interface Refusal {
   fout: Melding;
   addressing?: Addressing;
   oin?: string;
+  /** The wsa:MessageID of the fault that is sent. */
+  answerMessageId: string;
 }
 
 export interface SoapEndpointOptions<S extends AnyService> {
@@ -77,7 +81,7 @@ export interface SoapEndpointOptions<S extends AnyService> {
     env: Envelope,
     raw: string,
     addressing: Addressing,
-  ): Promise<{ oin: string } | { fout: Melding }>;
+  ): Promise<{ oin: string } | { fout: Melding; oin?: string }>;
   handle(ctx: SoapRequestContext<S>): Promise<SoapReply>;
   /** Signs an outgoing envelope (WS-Security), when the chain runs signed. */
   sign?(envelope: string): string;
@@ -123,12 +127,13 @@ export function registerSoapEndpoint<S extends AnyService>(
     action: string,
     body: string,
     a?: Addressing,
+    messageId: string = newMessageId(),
   ) =>
     buildEnvelope({
       version,
       headers: writeAddressing({
         action,
-        messageId: newMessageId(),
+        messageId,
         from: `${o.address(req)}?oin=${o.ownOin}`,
         ...((a?.replyTo ?? a?.from) !== undefined && { to: a?.replyTo ?? a?.from }),
         ...(a?.messageId !== undefined && { relatesTo: a.messageId }),
@@ -148,14 +153,28 @@ export function registerSoapEndpoint<S extends AnyService>(
     oin?: string,
   ) => {
     const m: Melding = 'soort' in def && 'bron' in def ? def : fwi(def as MeldingDef, o.dn, {}, details);
-    if (o.onRefused) await o.onRefused(req, { fout: m, ...(a && { addressing: a }), ...(oin && { oin }) });
+    const answerMessageId = newMessageId();
+    if (o.onRefused)
+      await o.onRefused(req, {
+        fout: m,
+        answerMessageId,
+        ...(a && { addressing: a }),
+        ...(oin && { oin }),
+      });
     const status = version === '1.2' && code === 'Client' ? 400 : 500;
     return send(
       reply,
       version,
       status,
       o.service.actions.fault,
-      envelopeFor(req, version, o.service.actions.fault, buildFaultBody(version, code, m), a),
+      envelopeFor(
+        req,
+        version,
+        o.service.actions.fault,
+        buildFaultBody(version, code, m),
+        a,
+        answerMessageId,
+      ),
     );
   };
 
@@ -228,7 +247,7 @@ export function registerSoapEndpoint<S extends AnyService>(
           `verwacht: ${o.service.actions.request}`,
         ]);
       const who = await o.identify(req, env, raw, addressing);
-      if ('fout' in who) return fault(req, reply, version, 'Client', who.fout, addressing);
+      if ('fout' in who) return fault(req, reply, version, 'Client', who.fout, addressing, [], who.oin);
       const decoded = (o.service.decodeRequest as (el: typeof env.payload) => ReturnType<S['decodeRequest']>)(
         env.payload,
       );
@@ -245,6 +264,7 @@ export function registerSoapEndpoint<S extends AnyService>(
           who.oin,
         );
       }
+      const answerMessageId = newMessageId();
       const result = await o.handle({
         service: o.service,
         version,
@@ -255,6 +275,7 @@ export function registerSoapEndpoint<S extends AnyService>(
         oin: who.oin,
         request: req,
         received,
+        answerMessageId,
       });
       if (result.kind === 'fault') {
         const status = version === '1.2' && result.code === 'Client' ? 400 : 500;
@@ -269,6 +290,7 @@ export function registerSoapEndpoint<S extends AnyService>(
             o.service.actions.fault,
             buildFaultBody(version, result.code, result.fout),
             addressing,
+            answerMessageId,
           ),
         );
       }
@@ -277,7 +299,7 @@ export function registerSoapEndpoint<S extends AnyService>(
         version,
         200,
         o.service.actions.response,
-        envelopeFor(req, version, o.service.actions.response, result.body, addressing),
+        envelopeFor(req, version, o.service.actions.response, result.body, addressing, answerMessageId),
       );
     });
   });

@@ -3,6 +3,7 @@
  * Used by `dkd serve` and `dkd demo`.
  */
 import type { FastifyInstance } from 'fastify';
+import { DEV_PROTOCOL_KEY, protocolKey, protocolWriter, type ProtocolKey } from '../audit/protocol.js';
 import { openStore, type StoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
@@ -19,6 +20,11 @@ export interface ServeOptions {
   publicUrl?: string;
   deadlineMs?: number;
   logger?: HubOptions['logger'];
+  /**
+   * The key of the BSN hashes in the protocol. Required over TLS; in dev mode the public
+   * development key is used when none is given.
+   */
+  protocolKey?: ProtocolKey;
   extra?: Partial<HubOptions>;
 }
 
@@ -38,6 +44,13 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
     throw new ServeError(
       'geef --tls-cert, --tls-key en --tls-ca (tweezijdig TLS), of --insecure-dev voor lokaal werk',
     );
+  const key = o.protocolKey ?? (o.insecureDev ? protocolKey(DEV_PROTOCOL_KEY) : undefined);
+  if (!key)
+    throw new ServeError(
+      'geen protocolsleutel: zet DKD_PROTOCOL_KEY of DKD_PROTOCOL_KEY_FILE (zie README, Protocollering)',
+    );
+  if (key.dev && !o.insecureDev)
+    throw new ServeError('de openbare ontwikkelsleutel voor het protocol mag alleen met --insecure-dev');
   const ownStore = !('engine' in o.store);
   const store = 'engine' in o.store ? o.store : await openStore(o.store);
   try {
@@ -49,6 +62,7 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
       hubOin: o.hubOin ?? DEV_HUB_OIN,
       insecureDev: o.insecureDev ?? false,
       logger: o.logger ?? LOGGER_OPTIONS,
+      protocol: protocolWriter(store, key),
       ...(publicUrl && { publicUrl }),
       ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
       ...o.extra,

@@ -4,9 +4,11 @@
  * (VerifiedSignature.replayUntil), so its memory is bounded by the traffic of one
  * freshness window.
  *
- * The in-memory guard serves one hub process; several processes behind a load balancer
- * need a shared, store-backed guard with the same interface.
+ * The in-memory guard serves one process; the store-backed guard is shared by every hub
+ * process on one database, so a replay sent to another process behind the load balancer is
+ * refused too.
  */
+import { createHash } from 'node:crypto';
 import type { VerifiedSignature, VerifyRefusal } from './wssecurity.js';
 
 export interface ReplayGuard {
@@ -62,6 +64,35 @@ export class MemoryReplayGuard implements ReplayGuard {
   private sweep(now: number): void {
     for (const [id, until] of this.seen) if (until <= now) this.seen.delete(id);
     this.nextSweep = now + this.sweepIntervalMs;
+  }
+}
+
+/** What the store-backed guard needs of the store (src/store Store). */
+export interface ReplayStore {
+  berichtOntvangen(sleutel: string, tot: string, nu: string): Promise<boolean>;
+  vergeetBerichten(nu: string): Promise<number>;
+}
+
+/**
+ * A guard in the store: every process on the same database sees the same ids. Keys are
+ * stored as SHA-256 hashes (fixed length, whatever the sender put in its MessageID).
+ */
+export class StoreReplayGuard implements ReplayGuard {
+  private nextSweep = 0;
+  constructor(
+    private readonly store: ReplayStore,
+    private readonly options: { sweepIntervalMs?: number; now?: () => number } = {},
+  ) {}
+
+  async check(messageId: string, expiresAt: Date): Promise<boolean> {
+    const now = (this.options.now ?? Date.now)();
+    const nu = new Date(now).toISOString();
+    if (now >= this.nextSweep) {
+      this.nextSweep = now + (this.options.sweepIntervalMs ?? 60_000);
+      await this.store.vergeetBerichten(nu);
+    }
+    const sleutel = createHash('sha256').update(messageId, 'utf8').digest('hex');
+    return this.store.berichtOntvangen(sleutel, expiresAt.toISOString(), nu);
   }
 }
 

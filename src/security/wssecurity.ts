@@ -477,6 +477,10 @@ export function verifyEnvelope(envelopeXml: string | Buffer, options: VerifyOpti
   // The cryptography, by xml-crypto, over the same text.
   const sx = new SignedXml({ publicCert: certificate.publicKey, getCertFromKeyInfo: () => null });
   restrictAlgorithms(sx);
+  // xml-crypto scans the whole document once per reference per id attribute name; only
+  // `Id` (wsu:Id) is used by 2W-BE-S, and the uniqueness of Id, ID and id over the whole
+  // document was checked above, so one scan per reference finds the same element.
+  sx.idAttributes = ['Id'];
   try {
     sx.loadSignature(signature as never);
     if (!sx.checkSignature(text))

@@ -1131,6 +1131,48 @@ export class KyselyStore implements Store {
     );
   }
 
+  // ---------------------------------------------------------------- replay protection
+
+  berichtOntvangen(sleutel: string, tot: string, nu: string): Promise<boolean> {
+    return this.#op('berichtOntvangen', () =>
+      this.#write(async (trx) => {
+        // An expired record of the same key is no replay: it is replaced.
+        await trx
+          .deleteFrom('bericht_ontvangen')
+          .where('sleutel', '=', sleutel)
+          .where('tot', '<=', nu)
+          .execute();
+        const r = await trx
+          .insertInto('bericht_ontvangen')
+          .values({ sleutel, tot })
+          .onConflict((oc) => oc.column('sleutel').doNothing())
+          .executeTakeFirst();
+        return num(r.numInsertedOrUpdatedRows) > 0;
+      }),
+    );
+  }
+
+  vergeetBerichten(nu: string): Promise<number> {
+    return this.#op('vergeetBerichten', async () => {
+      const r = await this.#write((trx) =>
+        trx.deleteFrom('bericht_ontvangen').where('tot', '<=', nu).executeTakeFirst(),
+      );
+      return num(r.numDeletedRows);
+    });
+  }
+
+  protocolHead(): Promise<{ volgnr: number; hash: string }> {
+    return this.#op('protocolHead', async () => {
+      const r = await this.#r
+        .selectFrom('protocol_kop')
+        .select(['volgnr', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst();
+      if (r === undefined) throw new StoreError('store: protocolHead: the protocol chain head is missing');
+      return { volgnr: num(r.volgnr), hash: r.hash };
+    });
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   schemaVersion(): Promise<string> {

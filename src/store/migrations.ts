@@ -169,6 +169,19 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.insertInto('protocol_kop').values({ id: 1, volgnr: 0, hash: GENESIS_HASH }).execute();
       },
     },
+    '0002_bericht_ontvangen': {
+      async up(db: Kysely<any>): Promise<void> {
+        // Signed messages seen, so that every hub process sharing the database refuses a
+        // replay: the key is a hash of the signer's certificate and the wsa:MessageID, kept
+        // until the message would be refused as stale anyway.
+        await db.schema
+          .createTable('bericht_ontvangen')
+          .addColumn('sleutel', 'text', (c) => c.primaryKey())
+          .addColumn('tot', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('bericht_ontvangen_tot').on('bericht_ontvangen').column('tot').execute();
+      },
+    },
   };
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }

@@ -113,6 +113,13 @@ export interface ProtocolKopTable {
   hash: string;
 }
 
+/** A signed message seen (replay protection shared by all hub processes). */
+export interface BerichtOntvangenTable {
+  sleutel: string;
+  /** ISO time until which a repeat is refused. */
+  tot: string;
+}
+
 export interface Database {
   gemeente: GemeenteTable;
   gemeente_endpoint: GemeenteEndpointTable;
@@ -124,4 +131,5 @@ export interface Database {
   dossier: DossierTable;
   protocol: ProtocolTable;
   protocol_kop: ProtocolKopTable;
+  bericht_ontvangen: BerichtOntvangenTable;
 }

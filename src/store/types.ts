@@ -248,6 +248,17 @@ export interface Store {
   protocolByBsn(bsnSleutel: string): Promise<ProtocolEntry[]>;
   /** Every entry in order, in pages. */
   protocolPage(afterVolgnr: number, limit: number): Promise<ProtocolEntry[]>;
+  /** The chain's head: the last entry's volgnr and hash, kept apart from the entries. */
+  protocolHead(): Promise<{ volgnr: number; hash: string }>;
+
+  // Replay protection shared by every process on this store
+  /**
+   * Records a message key until `tot` (ISO time); true the first time, false while an
+   * earlier record of the same key has not expired. `nu` is the current ISO time.
+   */
+  berichtOntvangen(sleutel: string, tot: string, nu: string): Promise<boolean>;
+  /** Forgets the records that expired before `nu`; returns how many. */
+  vergeetBerichten(nu: string): Promise<number>;
 
   /** Schema version after migrations. */
   schemaVersion(): Promise<string>;
