@@ -197,18 +197,24 @@ export class Router {
     const t0 = performance.now();
     const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
     const dn = this.config.dn;
-    const fromFile = () => this.fromFile(g, dienst, bsn);
+    // A store failure or an unreadable stored dossier costs this gemeente's data, never the answer;
+    // and a file read that is not awaited (the service answered) must not reject unobserved.
+    const fromFile = () =>
+      this.fromFile(g, dienst, bsn).then(
+        (f) => ({ f, failed: false }),
+        () => ({ f: undefined, failed: true }),
+      );
     if (g.methode === 'batch') {
-      const f = await fromFile();
+      const { f, failed } = await fromFile();
       return {
         uitkomst: {
           gemeente: g.code,
           methode: g.methode,
           bron: 'bestand',
-          uitkomst: f ? 'gegevens' : 'nietsGevonden',
+          uitkomst: f ? 'gegevens' : failed ? 'fout' : 'nietsGevonden',
           ms: elapsed(),
         },
-        meldingen: [],
+        meldingen: failed ? [fwi(MELDINGEN.gemeenteFout, dn, { g: g.code })] : [],
         ...(f && { bijdrage: f.bijdrage }),
       };
     }
@@ -244,7 +250,7 @@ export class Router {
         ...(ws.bijdrage && { bijdrage: ws.bijdrage }),
       };
     }
-    const f = await file;
+    const { f } = await file;
     const meldingen: Melding[] = f
       ? [fwi(MELDINGEN.uitBestand, dn, { g: g.code, d: f.datum })]
       : [fwi(ws.uitkomst === 'timeout' ? MELDINGEN.gemeenteTijd : MELDINGEN.gemeenteFout, dn, { g: g.code })];
