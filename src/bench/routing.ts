@@ -1,0 +1,294 @@
+/**
+ * The routing benchmark: three simulated gemeenten, one per delivery method, whose web
+ * services answer in 100 ms, all knowing the same clients. At a steady 100 questions per
+ * second the hub is asked, and in the same run, at the same moments, the slowest gemeente
+ * is asked directly; the difference is the hub's own overhead (verwijsindex, fan-out, file
+ * reads, merge, encoding). Then one gemeente hangs, and the answer times are set against
+ * the hub's deadline.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { bedrag, clustersVan, type Dossier } from '../domain/model.js';
+import { dossierToJson } from '../domain/json.js';
+import { elfproef } from '../domain/values.js';
+import { buildGemeenteService, inMemorySource, type Storing } from '../gemeente/service.js';
+import { buildHub } from '../http/hub.js';
+import { callSoap } from '../routing/soap-client.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { bijstandsregelingenV0500 as svc, type DataAntwoord } from '../suwiml/services/index.js';
+import type { BenchContext, BenchResult, BenchSuite } from './types.js';
+
+const HUB_OIN = '00000001000000000001';
+const AFNEMER_OIN = '00000001000000000002';
+const oinOf = (code: string) => `000000010000000${code}0`;
+const BATCH = '0363';
+const WS = '0599';
+const COMBI = '0344';
+const SERVICE_DELAY_MS = 100;
+const RATE_PER_S = 100;
+
+/** The n-th BSN of a run: nine digits that pass the elfproef, counting up from a fixed start. */
+export function benchBsn(n: number): string {
+  let base = 200_000_000 + n * 100;
+  for (;;) {
+    const s = String(base);
+    if (elfproef(s)) return s;
+    base++;
+  }
+}
+
+/** A small but complete dossier: a client, an application, a claim and a benefit, all with the gemeente's Bron. */
+function benchDossier(bsn: string, gemeente: string, n: number): Dossier {
+  const bron = { cdKolomSuwi: 4, cdPartijSuwi: gemeente };
+  return {
+    client: {
+      burgerservicenr: bsn,
+      voorletters: 'J',
+      significantDeelVanDeAchternaam: `Bench${String.fromCharCode(97 + (n % 26))}`,
+      geslacht: String(1 + (n % 2)),
+      geboortedat: `19${String(50 + (n % 50)).padStart(2, '0')}0101`,
+      bron,
+    },
+    bijstandsregelingen: {
+      aanvraagUitkering: [{ datAanvraagUitkering: '20240105', szWet: { cdSzWet: 'PW' }, bron }],
+      vordering: [
+        {
+          identificatienrVordering: `${gemeente}${String(n).padStart(11, '0')}`,
+          cdRedenVordering: '01',
+          bedrSaldoVordering: bedrag(-(n % 50_000)),
+          szWet: { cdSzWet: 'PW' },
+          partnerVordering: [],
+          bron,
+        },
+      ],
+      specifiekeGegevensBijzBijstand: [],
+      uitkeringsverhouding: [
+        {
+          datBUitkeringsverhouding: '20240201',
+          szWet: { cdSzWet: 'PW' },
+          inkomstenInvloedOpBijstandUitk: [],
+          uitkeringsperiode: [
+            {
+              datBUitkeringsperiode: '20240201',
+              maatregelMbtUitkering: [],
+              normbedrag: [{ cdSrtNormbedrag: '01', cdMunteenheid: 'EUR', waardeBedr: 109543n }],
+            },
+          ],
+          bron,
+        },
+      ],
+    },
+  } as unknown as Dossier;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+const round = (x: number) => Math.round(x * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Answer {
+  ms: number;
+  /** The kind of answer, or of failure. */
+  kind: string;
+  antwoord?: DataAntwoord;
+}
+
+async function ask(url: string, bsn: string, oin: string, timeoutMs: number): Promise<Answer> {
+  const t0 = performance.now();
+  const r = await callSoap({
+    url,
+    action: svc.actions.request,
+    body: svc.encodeRequest(bsn as never),
+    from: `https://bench.invalid/dkd?oin=${oin}`,
+    timeoutMs,
+  });
+  if (!r.ok) return { ms: performance.now() - t0, kind: r.kind };
+  const a = svc.decodeAntwoord(r.env.payload);
+  const ms = performance.now() - t0;
+  return a.ok ? { ms, antwoord: a.value, kind: a.value.soort } : { ms, kind: 'ongeldig' };
+}
+
+/** Fires `count` questions at a steady rate (open loop: a slow answer never delays the next question). */
+async function steady<T>(count: number, fire: (i: number) => Promise<T>): Promise<T[]> {
+  const t0 = performance.now();
+  const pending: Promise<T>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = t0 + (i * 1000) / RATE_PER_S - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(fire(i));
+  }
+  return Promise.all(pending);
+}
+
+/** How many answers of each kind, e.g. `gegevens 200`. */
+function kinds(answers: Answer[]): string {
+  const n = new Map<string, number>();
+  for (const a of answers) n.set(a.kind, (n.get(a.kind) ?? 0) + 1);
+  return [...n].map(([k, c]) => `${k} ${c}`).join(', ');
+}
+
+function parties(a: DataAntwoord | undefined): string[] {
+  if (a?.soort !== 'gegevens') return [];
+  return [...new Set(a.dossier.bijstandsregelingen?.uitkeringsverhouding.map((u) => u.bron.cdPartijSuwi))];
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+async function gemeenteService(
+  code: string,
+  dossiers: Dossier[],
+  storing: Storing,
+): Promise<FastifyInstance> {
+  return buildGemeenteService({ code, oin: oinOf(code), data: inMemorySource(dossiers), storing });
+}
+
+async function registerGemeente(
+  store: Store,
+  code: string,
+  methode: 'batch' | 'webservice' | 'combinatie',
+  url?: string,
+) {
+  await store.upsertGemeente({
+    code,
+    naam: `Benchgemeente ${code}`,
+    oin: oinOf(code),
+    methode,
+    endpoints: url ? [{ dienst: 'bijstandsregelingen', url: `${url}/${svc.path}`, versie: svc.versie }] : [],
+  });
+}
+
+async function loadFile(store: Store, code: string, dossiers: Dossier[]) {
+  const id = await store.beginGeneratie(code, null);
+  await store.writeDossiers(
+    id,
+    dossiers.map((d) => ({
+      bsn: d.client.burgerservicenr,
+      clusters: clustersVan(d),
+      data: dossierToJson(d),
+    })),
+  );
+  await store.activateGeneratie(id);
+}
+
+export const routingSuite: BenchSuite = {
+  name: 'routing',
+  description:
+    "the hub's overhead over asking the slowest gemeente directly at 100 questions/s, and answer times with a gemeente hanging",
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    const questions = ctx.quick ? 200 : 1000;
+    const hangQuestions = ctx.quick ? 50 : 300;
+    const deadlineMs = ctx.quick ? 1000 : 3000;
+    const bsns = Array.from({ length: questions }, (_, i) => benchBsn(i));
+    const dossiersOf = (code: string) => bsns.map((b, i) => benchDossier(b, code, i));
+
+    const store = await openStore({ file: join(ctx.workDir, 'routing.sqlite') });
+    const closing: (() => Promise<unknown>)[] = [() => store.close()];
+    try {
+      const ws = await gemeenteService(WS, dossiersOf(WS), { delayMs: SERVICE_DELAY_MS });
+      const combi = await gemeenteService(COMBI, dossiersOf(COMBI), { delayMs: SERVICE_DELAY_MS });
+      const hanging = await gemeenteService(WS, dossiersOf(WS), { hang: true });
+      closing.unshift(
+        () => ws.close(),
+        () => combi.close(),
+        () => hanging.close(),
+      );
+      const wsUrl = await listen(ws);
+      const combiUrl = await listen(combi);
+      const hangingUrl = await listen(hanging);
+
+      ctx.log(`${questions} clients known to ${BATCH} (batch), ${WS} (webservice) and ${COMBI} (combinatie)`);
+      await registerGemeente(store, BATCH, 'batch');
+      await registerGemeente(store, WS, 'webservice', wsUrl);
+      await registerGemeente(store, COMBI, 'combinatie', combiUrl);
+      await loadFile(store, BATCH, dossiersOf(BATCH));
+      await loadFile(store, COMBI, dossiersOf(COMBI));
+      for (const b of bsns) await store.aanmelden(b, WS, '01', true);
+      await store.upsertAfnemer({
+        oin: AFNEMER_OIN,
+        naam: 'Bench',
+        diensten: [{ dienst: 'bijstandsregelingen', versies: [] }],
+      });
+
+      const hub = await buildHub({ store, hubOin: HUB_OIN, insecureDev: true, router: { deadlineMs } });
+      closing.unshift(() => hub.close());
+      const hubUrl = `${await listen(hub)}/${svc.path}`;
+      const directUrl = `${wsUrl}/${svc.path}`;
+
+      for (let i = 0; i < 30; i++) {
+        await ask(hubUrl, bsns[i]!, AFNEMER_OIN, 10_000);
+        await ask(directUrl, bsns[i]!, HUB_OIN, 10_000);
+      }
+
+      ctx.log(
+        `${questions} questions at ${RATE_PER_S}/s to the hub and, at the same moments, to ${WS} directly`,
+      );
+      const pairs = await steady(questions, (i) =>
+        Promise.all([ask(hubUrl, bsns[i]!, AFNEMER_OIN, 10_000), ask(directUrl, bsns[i]!, HUB_OIN, 10_000)]),
+      );
+      const hubMs = pairs.map(([h]) => h.ms).sort((a, b) => a - b);
+      const directMs = pairs.map(([, d]) => d.ms).sort((a, b) => a - b);
+      const complete = pairs.filter(([h]) => parties(h.antwoord).length === 3).length;
+      const overheadP50 = percentile(hubMs, 50) - percentile(directMs, 50);
+      const overheadP99 = percentile(hubMs, 99) - percentile(directMs, 99);
+
+      ctx.log(`${WS} hangs; ${hangQuestions} questions at ${RATE_PER_S}/s, deadline ${deadlineMs} ms`);
+      await registerGemeente(store, WS, 'webservice', hangingUrl);
+      const hangHub = await buildHub({ store, hubOin: HUB_OIN, insecureDev: true, router: { deadlineMs } });
+      closing.unshift(() => hangHub.close());
+      const hangHubUrl = `${await listen(hangHub)}/${svc.path}`;
+      const hangAnswers = await steady(hangQuestions, (i) =>
+        ask(hangHubUrl, bsns[i % bsns.length]!, AFNEMER_OIN, deadlineMs * 3),
+      );
+      const hangMs = hangAnswers.map((a) => a.ms).sort((a, b) => a - b);
+      const hangMax = hangMs.at(-1) ?? NaN;
+      const warned = hangAnswers.filter(
+        (a) =>
+          a.antwoord?.soort === 'gegevens' &&
+          parties(a.antwoord).length === 2 &&
+          a.antwoord.meldingen.some((m) => m.soort === 'Waarschuwing' && m.tekst.includes(WS)),
+      ).length;
+
+      return {
+        suite: 'routing',
+        figures: {
+          questions,
+          'rate (questions/s)': RATE_PER_S,
+          'gemeente service delay (ms)': SERVICE_DELAY_MS,
+          'hub answers': kinds(pairs.map(([h]) => h)),
+          'direct answers': kinds(pairs.map(([, d]) => d)),
+          'answers with the Bron of all three': complete,
+          'hub p50 (ms)': round(percentile(hubMs, 50)),
+          'hub p99 (ms)': round(percentile(hubMs, 99)),
+          'direct p50 (ms)': round(percentile(directMs, 50)),
+          'direct p99 (ms)': round(percentile(directMs, 99)),
+          'overhead p50 (ms)': round(overheadP50),
+          'overhead p99 (ms)': round(overheadP99),
+          'hang: questions': hangQuestions,
+          'hang: deadline (ms)': deadlineMs,
+          'hang: p50 (ms)': round(percentile(hangMs, 50)),
+          'hang: p99 (ms)': round(percentile(hangMs, 99)),
+          'hang: max (ms)': round(hangMax),
+          'hang: answers': kinds(hangAnswers),
+          'hang: answers with the others data and a Waarschuwing': warned,
+        },
+        targets: [
+          { name: 'hub overhead p99 (ms)', limit: '< 20', value: round(overheadP99), met: overheadP99 < 20 },
+          {
+            name: 'hanging gemeente: slowest answer - deadline (ms)',
+            limit: '<= 100',
+            value: round(hangMax - deadlineMs),
+            met: hangMax - deadlineMs <= 100,
+          },
+        ],
+      };
+    } finally {
+      for (const c of closing) await c().catch(() => undefined);
+    }
+  },
+};
