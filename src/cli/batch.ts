@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { DB_OPTION as DB, notYet } from './util.js';
+import { generateVerzamelbestand } from '../sim/generator.js';
+import { DB_OPTION as DB, EXIT, notYet, UserError } from './util.js';
+
+function count(name: string, s: string | undefined, fallback?: number): number {
+  if (s === undefined && fallback !== undefined) return fallback;
+  if (s === undefined || !/^[0-9]+$/.test(s))
+    throw new UserError(`${name} moet een geheel getal zijn`, EXIT.usage);
+  return Number(s);
+}
 
 /** `dkd generate`, `dkd validate`, `dkd ingest`: the verzamelbestand. */
 export function registerBatchCommands(program: Command): void {
@@ -8,12 +16,40 @@ export function registerBatchCommands(program: Command): void {
     .description('write a synthetic verzamelbestand for a gemeente')
     .requiredOption('--gemeente <code>', 'CBS gemeentecode')
     .requiredOption('--clients <n>', 'number of clients')
-    .option('--seed <s>', 'seed; the same seed gives the same file')
+    .option('--seed <s>', 'seed; the same seed gives the same file', '1')
     .option('--shared-bsns <k>', 'the first K clients draw their BSNs from a pool shared by every gemeente')
-    .option('--format-version <v>', 'verzamelbestand format version')
+    .option('--format-version <v>', 'verzamelbestand format version (default: the newest)')
     .option('--bsn-list <file>', "also write the clients' BSNs, one per line, in file order")
+    .option('--aangemaakt <tijd>', 'DatTijdAanmaak in the header (xs:dateTime); fixed by default')
     .requiredOption('--out <file>', 'output file')
-    .action(() => notYet('generate', 'the verzamelbestand comes with its own issue'));
+    .action(
+      async (o: {
+        gemeente: string;
+        clients: string;
+        seed: string;
+        sharedBsns?: string;
+        formatVersion?: string;
+        bsnList?: string;
+        aangemaakt?: string;
+        out: string;
+      }) => {
+        try {
+          await generateVerzamelbestand({
+            gemeente: o.gemeente,
+            clients: count('--clients', o.clients),
+            seed: o.seed,
+            sharedBsns: count('--shared-bsns', o.sharedBsns, 0),
+            ...(o.formatVersion !== undefined && { formatVersion: o.formatVersion }),
+            ...(o.bsnList !== undefined && { bsnList: o.bsnList }),
+            ...(o.aangemaakt !== undefined && { aangemaakt: o.aangemaakt }),
+            out: o.out,
+          });
+        } catch (e) {
+          if (e instanceof RangeError) throw new UserError(e.message, EXIT.usage);
+          throw e;
+        }
+      },
+    );
 
   program
     .command('validate')
