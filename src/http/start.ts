@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { openStore, type StoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { startPage } from '../portal/start-page.js';
 import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
 
 export const DEV_HUB_OIN = '00000001000000000001';
@@ -52,6 +53,7 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
       ...(publicUrl && { publicUrl }),
       ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
       ...o.extra,
+      plugins: [startPage, ...(o.extra?.plugins ?? [])],
     });
     const address = await app.listen({ port: o.port, host: o.host });
     const url = o.port ? (publicUrl ?? address) : address;
