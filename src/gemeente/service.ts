@@ -11,6 +11,7 @@ import { oinFromUri } from '../suwiml/addressing.js';
 import { DATA_SERVICES, type DataAntwoord, type DataService } from '../suwiml/services/index.js';
 import { fwi, MELDINGEN } from '../http/meldingen.js';
 import { registerSoapEndpoint } from '../http/soap-endpoint.js';
+import { wsdlFor } from '../http/wsdl.js';
 
 /** Where the service finds a client's dossier. */
 export interface DossierSource {
@@ -90,6 +91,7 @@ export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<F
       dn,
       ownOin: o.oin,
       address: (req) => `${req.protocol}://${req.host}/${service.path}`,
+      wsdl: (req) => wsdlFor(service, `${req.protocol}://${req.host}/${service.path}`),
       identify: async (req, _env, _raw, a) => {
         const fromOin = oinFromUri(a.from);
         const oin = o.identify ? o.identify(req, fromOin) : fromOin;

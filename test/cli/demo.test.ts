@@ -4,25 +4,17 @@
  * it names as known to several gemeenten; stopped with Ctrl-C, and started again on the
  * same data.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, type CliEnv } from '../helpers/cli.js';
 import { REFERENCE_DIR } from '../helpers/reference.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DKD = join(ROOT, 'bin', 'dkd.js');
 const CLIENT = resolve(
   process.env.DKD_CONFORMANCE_DIR ?? join(REFERENCE_DIR, '..', '..', 'conformance'),
   'suwiml_client.py',
 );
 
-let dir: string;
-let env: NodeJS.ProcessEnv;
-let dropSchema: (() => Promise<void>) | undefined;
+let cli: CliEnv;
 
 interface DemoInfo {
   portal: string;
@@ -32,17 +24,13 @@ interface DemoInfo {
 
 /** Starts `dkd demo`; resolves with its JSON document once it is ready. */
 function startDemo(): Promise<{ info: DemoInfo; stop(): Promise<number | null>; stderr: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [DKD, 'demo', '--port', '0', '--db', join(dir, 'dkd.sqlite'), '--clients', '40', '--json'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = cli.spawn(['demo', '--port', '0', '--db', cli.db, '--clients', '40', '--json']);
   let out = '';
   let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return new Promise((resolveStart, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       try {
         const info = JSON.parse(out) as DemoInfo;
@@ -62,13 +50,7 @@ function startDemo(): Promise<{ info: DemoInfo; stop(): Promise<number | null>; 
   });
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((r) =>
-    execFile(cmd, args, { env, timeout: 60_000 }, (e, stdout, stderr) =>
-      r({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+const run = (args: string[], cmd?: string) => cli.run(args, cmd);
 
 function bronnen(v: unknown, out = new Set<string>()): string[] {
   if (Array.isArray(v)) for (const x of v) bronnen(x, out);
@@ -81,29 +63,9 @@ function bronnen(v: unknown, out = new Set<string>()): string[] {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dkd-demo-'));
-  env = { ...process.env };
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    // The demo process uses DATABASE_URL as it is; a schema of its own keeps it apart from other tests.
-    const schema = `t_demo_${process.pid}_${Date.now().toString(36)}`;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`create schema "${schema}"`);
-    await c.end();
-    env.DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    dropSchema = async () => {
-      const d = new pg.Client({ connectionString: url });
-      await d.connect();
-      await d.query(`drop schema if exists "${schema}" cascade`);
-      await d.end();
-    };
-  }
+  cli = await cliEnv('demo');
 });
-afterAll(async () => {
-  await dropSchema?.();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cli?.dispose());
 
 describe('dkd demo', () => {
   it('answers the BSN it names as known to several gemeenten with the Bron of every method, and stops on Ctrl-C', async () => {
@@ -112,34 +74,29 @@ describe('dkd demo', () => {
       const { info } = demo;
       expect(info.gemeenten.map((g) => g.methode).sort()).toEqual(['batch', 'combinatie', 'webservice']);
       const hub = info.portal.replace(/\/$/, '');
-      const q = await run(process.execPath, [
-        DKD,
-        'query',
-        '--url',
-        hub,
-        '--bsn',
-        info.voorbeelden.alleGemeenten,
-        '--json',
-      ]);
+      const q = await run(['query', '--url', hub, '--bsn', info.voorbeelden.alleGemeenten, '--json']);
       expect(q.code, q.stderr).toBe(0);
       const answer = JSON.parse(q.stdout) as { soort: string; dossier: unknown };
       expect(answer.soort).toBe('gegevens');
       expect(bronnen(answer.dossier)).toEqual(info.gemeenten.map((g) => g.code).sort());
 
-      const independent = await run('/usr/bin/python3', [
-        CLIENT,
-        '--url',
-        hub,
-        '--service',
-        'bijstandsregelingen',
-        '--bsn',
-        info.voorbeelden.alleGemeenten,
-        '--expect',
-        'data',
-        '--from-uri',
-        'https://uwv.example/dkd?oin=00000001000000000002',
-        '--json',
-      ]);
+      const independent = await run(
+        [
+          CLIENT,
+          '--url',
+          hub,
+          '--service',
+          'bijstandsregelingen',
+          '--bsn',
+          info.voorbeelden.alleGemeenten,
+          '--expect',
+          'data',
+          '--from-uri',
+          'https://uwv.example/dkd?oin=00000001000000000002',
+          '--json',
+        ],
+        '/usr/bin/python3',
+      );
       expect(independent.code, independent.stdout + independent.stderr).toBe(0);
       expect(JSON.parse(independent.stdout.trim().split('\n')[0]!)).toMatchObject({
         valid: true,
@@ -150,18 +107,10 @@ describe('dkd demo', () => {
         [info.voorbeelden.alleenWebservice, ['0599']],
         [info.voorbeelden.alleenBatch, ['0363']],
       ] as const) {
-        const r = await run(process.execPath, [DKD, 'query', '--url', hub, '--bsn', bsn, '--json']);
+        const r = await run(['query', '--url', hub, '--bsn', bsn, '--json']);
         expect(bronnen((JSON.parse(r.stdout) as { dossier: unknown }).dossier)).toEqual(parties);
       }
-      const none = await run(process.execPath, [
-        DKD,
-        'query',
-        '--url',
-        hub,
-        '--bsn',
-        info.voorbeelden.onbekend,
-        '--json',
-      ]);
+      const none = await run(['query', '--url', hub, '--bsn', info.voorbeelden.onbekend, '--json']);
       expect((JSON.parse(none.stdout) as { soort: string }).soort).toBe('nietsGevonden');
       expect((await fetch(info.portal)).headers.get('content-type')).toContain('text/html');
     } finally {
@@ -175,15 +124,7 @@ describe('dkd demo', () => {
     const demo = await startDemo();
     try {
       const hub = demo.info.portal.replace(/\/$/, '');
-      const q = await run(process.execPath, [
-        DKD,
-        'query',
-        '--url',
-        hub,
-        '--bsn',
-        demo.info.voorbeelden.alleGemeenten,
-        '--json',
-      ]);
+      const q = await run(['query', '--url', hub, '--bsn', demo.info.voorbeelden.alleGemeenten, '--json']);
       expect(q.code, q.stderr).toBe(0);
       expect(bronnen((JSON.parse(q.stdout) as { dossier: unknown }).dossier)).toEqual([
         '0344',
