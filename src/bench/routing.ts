@@ -4,15 +4,19 @@
  * second the hub is asked, and in the same run, at the same moments, the slowest gemeente
  * is asked directly; the difference is the hub's own overhead (verwijsindex, fan-out, file
  * reads, merge, encoding). Then one gemeente hangs, and the answer times are set against
- * the hub's deadline.
+ * the hub's deadline. The hub (`dkd serve`) and the web service gemeenten (`dkd gemeente
+ * serve`) run as their own processes, as in production; this process only asks.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import { NIEUWSTE_VERSIE } from '../batch/format.js';
+import { VerzamelbestandWriter } from '../batch/writer.js';
 import { bedrag, clustersVan, type Dossier } from '../domain/model.js';
 import { dossierToJson } from '../domain/json.js';
 import { elfproef } from '../domain/values.js';
-import { buildGemeenteService, inMemorySource, type Storing } from '../gemeente/service.js';
-import { buildHub } from '../http/hub.js';
 import { callSoap } from '../routing/soap-client.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -136,16 +140,39 @@ function parties(a: DataAntwoord | undefined): string[] {
   return [...new Set(a.dossier.bijstandsregelingen?.uitkeringsverhouding.map((u) => u.bron.cdPartijSuwi))];
 }
 
-async function listen(app: FastifyInstance): Promise<string> {
-  return app.listen({ port: 0, host: '127.0.0.1' });
+const DKD = fileURLToPath(new URL('../../bin/dkd.js', import.meta.url));
+
+interface Proc {
+  url: string;
+  stop(): Promise<void>;
 }
 
-async function gemeenteService(
-  code: string,
-  dossiers: Dossier[],
-  storing: Storing,
-): Promise<FastifyInstance> {
-  return buildGemeenteService({ code, oin: oinOf(code), data: inMemorySource(dossiers), storing });
+/**
+ * Runs a `dkd` command as its own process, as in production, so that the hub, the
+ * gemeenten and the load each have their own event loop; resolves with the URL it prints.
+ */
+function dkd(args: string[]): Promise<Proc> {
+  const child = spawn(process.execPath, [DKD, ...args], {
+    env: { ...process.env, DATABASE_URL: '', DKD_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /luistert op (http:\/\/\S+)/.exec(err);
+      if (m)
+        resolve({
+          url: m[1]!.replace(/\/+$/, ''),
+          stop: () => {
+            child.kill('SIGINT');
+            return exited;
+          },
+        });
+    });
+    void exited.then(() => reject(new Error(`dkd ${args[0]} stopped: ${err.slice(0, 500)}`)));
+  });
 }
 
 async function registerGemeente(
@@ -186,41 +213,68 @@ export const routingSuite: BenchSuite = {
     const deadlineMs = ctx.quick ? 1000 : 3000;
     const bsns = Array.from({ length: questions }, (_, i) => benchBsn(i));
     const dossiersOf = (code: string) => bsns.map((b, i) => benchDossier(b, code, i));
-
-    const store = await openStore({ file: join(ctx.workDir, 'routing.sqlite') });
-    const closing: (() => Promise<unknown>)[] = [() => store.close()];
-    try {
-      const ws = await gemeenteService(WS, dossiersOf(WS), { delayMs: SERVICE_DELAY_MS });
-      const combi = await gemeenteService(COMBI, dossiersOf(COMBI), { delayMs: SERVICE_DELAY_MS });
-      const hanging = await gemeenteService(WS, dossiersOf(WS), { hang: true });
-      closing.unshift(
-        () => ws.close(),
-        () => combi.close(),
-        () => hanging.close(),
+    const db = join(ctx.workDir, 'routing.sqlite');
+    const fileOf = async (code: string) => {
+      const file = join(ctx.workDir, `${code}.xml`);
+      const out = createWriteStream(file);
+      const closed = once(out, 'close');
+      const w = new VerzamelbestandWriter(
+        out,
+        {
+          cdPartijSuwi: code,
+          soortLevering: 'volledig',
+          datTijdAanmaak: '2026-11-01T06:00:00Z',
+          formaatversie: NIEUWSTE_VERSIE.versie,
+          aantalRecords: questions,
+        } as never,
+        NIEUWSTE_VERSIE,
       );
-      const wsUrl = await listen(ws);
-      const combiUrl = await listen(combi);
-      const hangingUrl = await listen(hanging);
+      for (const d of dossiersOf(code)) await w.dossier(d);
+      await w.end();
+      out.end();
+      await closed;
+      return file;
+    };
 
+    const procs: Proc[] = [];
+    const store = await openStore({ file: db });
+    try {
       ctx.log(`${questions} clients known to ${BATCH} (batch), ${WS} (webservice) and ${COMBI} (combinatie)`);
       await registerGemeente(store, BATCH, 'batch');
-      await registerGemeente(store, WS, 'webservice', wsUrl);
-      await registerGemeente(store, COMBI, 'combinatie', combiUrl);
+      await registerGemeente(store, WS, 'webservice');
+      await registerGemeente(store, COMBI, 'combinatie');
       await loadFile(store, BATCH, dossiersOf(BATCH));
       await loadFile(store, COMBI, dossiersOf(COMBI));
-      for (const b of bsns) await store.aanmelden(b, WS, '01', true);
       await store.upsertAfnemer({
         oin: AFNEMER_OIN,
         naam: 'Bench',
         diensten: [{ dienst: 'bijstandsregelingen', versies: [] }],
       });
+      const wsFile = await fileOf(WS);
+      const combiFile = await fileOf(COMBI);
+      const serve = () =>
+        dkd(['serve', '--insecure-dev', '--port', '0', '--db', db, '--deadline-ms', String(deadlineMs)]);
+      const gemeente = (code: string, file: string, hub: string, extra: string[]) =>
+        dkd(['gemeente', 'serve', '--code', code, '--data', file, '--port', '0', '--hub', hub, ...extra]);
 
-      const hub = await buildHub({ store, hubOin: HUB_OIN, insecureDev: true, router: { deadlineMs } });
-      closing.unshift(() => hub.close());
-      const hubUrl = `${await listen(hub)}/${svc.path}`;
-      const directUrl = `${wsUrl}/${svc.path}`;
+      const hub = await serve();
+      procs.push(hub);
+      const ws = await gemeente(WS, wsFile, hub.url, ['--delay-ms', String(SERVICE_DELAY_MS)]);
+      procs.push(ws);
+      const combi = await gemeente(COMBI, combiFile, hub.url, ['--delay-ms', String(SERVICE_DELAY_MS)]);
+      procs.push(combi);
+      await registerGemeente(store, WS, 'webservice', ws.url);
+      await registerGemeente(store, COMBI, 'combinatie', combi.url);
+      const hubUrl = `${hub.url}/${svc.path}`;
+      const directUrl = `${ws.url}/${svc.path}`;
+      // The gemeenten register their clients through IBVerwijsindex as they start; wait until the hub knows them all.
+      for (let i = 0; i < 600; i++) {
+        const last = await store.verwijzingen(bsns.at(-1)!);
+        if (new Set(last.map((v) => v.gemeente)).size === 3) break;
+        await sleep(100);
+      }
 
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 50; i++) {
         await ask(hubUrl, bsns[i]!, AFNEMER_OIN, 10_000);
         await ask(directUrl, bsns[i]!, HUB_OIN, 10_000);
       }
@@ -238,10 +292,14 @@ export const routingSuite: BenchSuite = {
       const overheadP99 = percentile(hubMs, 99) - percentile(directMs, 99);
 
       ctx.log(`${WS} hangs; ${hangQuestions} questions at ${RATE_PER_S}/s, deadline ${deadlineMs} ms`);
-      await registerGemeente(store, WS, 'webservice', hangingUrl);
-      const hangHub = await buildHub({ store, hubOin: HUB_OIN, insecureDev: true, router: { deadlineMs } });
-      closing.unshift(() => hangHub.close());
-      const hangHubUrl = `${await listen(hangHub)}/${svc.path}`;
+      const hanging = await gemeente(WS, wsFile, hub.url, ['--hang']);
+      procs.push(hanging);
+      await registerGemeente(store, WS, 'webservice', hanging.url);
+      // A fresh hub: it reads the changed registry at once and starts with closed circuits.
+      const hangHub = await serve();
+      procs.push(hangHub);
+      const hangHubUrl = `${hangHub.url}/${svc.path}`;
+      await ask(hangHubUrl, bsns[0]!, AFNEMER_OIN, deadlineMs * 3);
       const hangAnswers = await steady(hangQuestions, (i) =>
         ask(hangHubUrl, bsns[i % bsns.length]!, AFNEMER_OIN, deadlineMs * 3),
       );
@@ -288,7 +346,8 @@ export const routingSuite: BenchSuite = {
         ],
       };
     } finally {
-      for (const c of closing) await c().catch(() => undefined);
+      for (const p of procs.reverse()) await p.stop().catch(() => undefined);
+      await store.close();
     }
   },
 };
