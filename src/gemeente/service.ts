@@ -73,7 +73,9 @@ export function antwoordVoor(service: DataService, d: Dossier | undefined): Data
 
 export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: o.logger ? { level: process.env.DKD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] } : false,
+    logger: o.logger
+      ? { level: process.env.DKD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }
+      : false,
     ...(o.https && {
       https: { ...o.https, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const },
     }),
