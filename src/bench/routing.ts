@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NIEUWSTE_VERSIE } from '../batch/format.js';
@@ -138,6 +139,13 @@ function kinds(answers: Answer[]): string {
 function parties(a: DataAntwoord | undefined): string[] {
   if (a?.soort !== 'gegevens') return [];
   return [...new Set(a.dossier.bijstandsregelingen?.uitkeringsverhouding.map((u) => u.bron.cdPartijSuwi))];
+}
+
+/** CPU seconds the hub process has used so far, from its own /metrics. */
+async function hubCpuSeconds(hubUrl: string): Promise<number> {
+  const text = await (await fetch(`${hubUrl}/metrics`)).text();
+  const m = /^dkd_process_process_cpu_seconds_total (\S+)$/m.exec(text);
+  return m ? Number(m[1]) : NaN;
 }
 
 const DKD = fileURLToPath(new URL('../../bin/dkd.js', import.meta.url));
@@ -282,9 +290,12 @@ export const routingSuite: BenchSuite = {
       ctx.log(
         `${questions} questions at ${RATE_PER_S}/s to the hub and, at the same moments, to ${WS} directly`,
       );
+      const load = loadavg()[0]!;
+      const cpu0 = await hubCpuSeconds(hub.url);
       const pairs = await steady(questions, (i) =>
         Promise.all([ask(hubUrl, bsns[i]!, AFNEMER_OIN, 10_000), ask(directUrl, bsns[i]!, HUB_OIN, 10_000)]),
       );
+      const hubCpuMs = ((await hubCpuSeconds(hub.url)) - cpu0) * 1000;
       const hubMs = pairs.map(([h]) => h.ms).sort((a, b) => a - b);
       const directMs = pairs.map(([, d]) => d.ms).sort((a, b) => a - b);
       const complete = pairs.filter(([h]) => parties(h.antwoord).length === 3).length;
@@ -321,6 +332,8 @@ export const routingSuite: BenchSuite = {
           'hub answers': kinds(pairs.map(([h]) => h)),
           'direct answers': kinds(pairs.map(([, d]) => d)),
           'answers with the Bron of all three': complete,
+          'machine load (1 min) at start': round(load),
+          'hub CPU per question (ms)': round(hubCpuMs / questions),
           'hub p50 (ms)': round(percentile(hubMs, 50)),
           'hub p99 (ms)': round(percentile(hubMs, 99)),
           'direct p50 (ms)': round(percentile(directMs, 50)),
