@@ -1,6 +1,7 @@
 /**
- * The routing benchmark runs end to end in its quick form and reports what it measured;
- * the figures themselves are judged in docs/benchmarks.md, never here.
+ * The routing benchmark runs end to end in its quick form (the hub and the gemeenten as
+ * processes) and reports what it measured; the figures themselves are judged in
+ * docs/benchmarks.md, never here.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,9 @@ describe('dkd bench: routing', () => {
     try {
       const r = await suite.run({ quick: true, workDir, log: () => undefined });
       expect(r.figures['hub answers']).toBe(`gegevens ${r.figures.questions}`);
-      expect(r.figures['answers with the Bron of all three']).toBe(r.figures.questions);
+      // How many carry all three depends on the machine's speed (a slow gemeente is cut off); some must.
+      expect(r.figures['answers with the Bron of all three']).toBeGreaterThan(0);
+      expect(r.figures['hub CPU per question (ms)']).toBeGreaterThan(0);
       expect(r.figures['hang: answers with the others data and a Waarschuwing']).toBe(
         r.figures['hang: questions'],
       );
@@ -27,5 +30,5 @@ describe('dkd bench: routing', () => {
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
