@@ -188,6 +188,18 @@ describe('the independent client gets schema-valid answers of every kind', async
     ]);
     expect(other.ok, other.out).toBe(true);
   });
+  it('GSDDossierReintegratie NietsGevonden', async () => {
+    const r = await client([
+      '--service',
+      'reintegratie',
+      '--bsn',
+      BSN.onbekend,
+      '--expect',
+      'nietsgevonden',
+      ...uwv,
+    ]);
+    expect(r.ok, r.out).toBe(true);
+  });
   it('zeep reads the WSDL each endpoint serves, with the operation at the served address', async () => {
     const script = [
       'import json, sys, zeep',
