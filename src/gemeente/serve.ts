@@ -21,6 +21,8 @@ export interface GemeenteServerOptions {
   host: string;
   /** The hub whose verwijsindex is kept in step. */
   hubUrl?: string;
+  /** Where the registrations in the hub are remembered between runs; default: beside the data file. */
+  stateFile?: string;
   /** How often the file is checked for changes. */
   watchIntervalMs?: number;
   /** Lines for operators (no BSN, no names). */
@@ -64,6 +66,7 @@ export async function startGemeenteServer(o: GemeenteServerOptions): Promise<Run
         hubUrl: o.hubUrl,
         code,
         from: `${address}/?oin=${o.service.oin}`,
+        stateFile: o.stateFile ?? `${o.dataFile}.verwijsindex.json`,
         log: (line, c) =>
           log(
             c.geweigerd

@@ -5,6 +5,7 @@
  * sent; a call that fails is tried again on the next round, so a hub that is down at the
  * gemeente's start is caught up with later.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { clustersVan, type Dossier } from '../domain/model.js';
 import { callSoap } from '../routing/soap-client.js';
@@ -25,6 +26,11 @@ export interface SyncOptions {
   log?: (line: string, counts: SyncResult) => void;
   dispatcher?: Dispatcher;
   sign?: (envelope: string) => string;
+  /**
+   * Where what the hub holds is remembered between runs, so that a client who left while
+   * the gemeente's service was stopped is withdrawn at the next start.
+   */
+  stateFile?: string;
 }
 
 export interface SyncResult {
@@ -51,7 +57,29 @@ export class VerwijsindexSync {
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly o: SyncOptions) {}
+  constructor(private readonly o: SyncOptions) {
+    if (o.stateFile) {
+      let saved: { hub?: string; registered?: Record<string, string[]> } = {};
+      try {
+        saved = JSON.parse(readFileSync(o.stateFile, 'utf8')) as typeof saved;
+      } catch {
+        // No state yet (first start) or an unreadable one: everything is registered afresh.
+      }
+      // What another hub holds says nothing about this one.
+      if (saved.hub !== o.hubUrl) saved = {};
+      for (const [bsn, clusters] of Object.entries(saved.registered ?? {}))
+        if (Array.isArray(clusters) && clusters.length)
+          this.registered.set(bsn, new Set(clusters.map(String)));
+    }
+  }
+
+  private save(): void {
+    if (!this.o.stateFile) return;
+    const tmp = `${this.o.stateFile}.tmp`;
+    const registered = Object.fromEntries([...this.registered].map(([b, c]) => [b, [...c].sort()]));
+    writeFileSync(tmp, JSON.stringify({ hub: this.o.hubUrl, registered }));
+    renameSync(tmp, this.o.stateFile);
+  }
 
   /** Sets what the hub should hold and brings it there; resolves with the round's counts. */
   update(target: Map<string, Set<string>>): Promise<SyncResult> {
@@ -116,6 +144,7 @@ export class VerwijsindexSync {
       };
       await Promise.all(Array.from({ length: this.o.concurrency ?? 8 }, worker));
     } while (this.again && !this.stopped);
+    this.save();
     this.o.log?.(
       `verwijsindex: ${total.aangemeld} aangemeld, ${total.afgemeld} ingetrokken, ${total.mislukt} mislukt, ${total.geweigerd} geweigerd`,
       total,

@@ -161,6 +161,37 @@ describe('with --hub: the verwijsindex follows the data', () => {
     for (const bsn of second) expect(await gemeentenIn(bsn)).toEqual([CODE]);
   });
 
+  it('withdraws at the next start the clients that left while it was stopped', async () => {
+    const code = '0344';
+    await store.upsertGemeente({ code, naam: 'Utrecht', oin: devGemeenteOin(code), methode: 'webservice' });
+    const file = join(dir, 'restart.xml');
+    const list = `${file}.bsn`;
+    const gen = async (seed: string, clients: number) => {
+      await generateVerzamelbestand({ gemeente: code, clients, seed, out: file, bsnList: list });
+      return readFileSync(list, 'utf8').trim().split('\n');
+    };
+    const start = () =>
+      startGemeenteServer({
+        service: { code, oin: devGemeenteOin(code) },
+        dataFile: file,
+        port: 0,
+        host: '127.0.0.1',
+        hubUrl: hub.url,
+      });
+    const first = await gen('voor', 12);
+    const g1 = await start();
+    await g1.synced();
+    await g1.close();
+    for (const b of first) expect(await gemeentenIn(b)).toEqual([code]);
+
+    const second = await gen('na', 8);
+    const g2 = await start();
+    open.push(g2);
+    expect(await g2.synced()).toMatchObject({ mislukt: 0 });
+    for (const b of first.filter((x) => !second.includes(x))) expect(await gemeentenIn(b)).toEqual([]);
+    for (const b of second) expect(await gemeentenIn(b)).toEqual([code]);
+  });
+
   it('a hub that does not know the gemeente refuses its registrations, and that is reported', async () => {
     const file = join(dir, 'unknown.xml');
     await generateVerzamelbestand({ gemeente: '0518', clients: 3, out: file });
