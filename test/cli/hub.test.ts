@@ -62,6 +62,10 @@ describe('the registry commands', () => {
       cli.db,
     ]);
     expect(add.code, add.stderr).toBe(0);
+    const table = await cli.run(['gemeente', 'list', '--db', cli.db]);
+    expect(table.stdout).toMatch(
+      /0599 +Rotterdam +00000001000000005990 +webservice +1500 ms +bijstandsregelingen v0500 http/,
+    );
     const list = await cli.run(['gemeente', 'list', '--json', '--db', cli.db]);
     expect(JSON.parse(list.stdout)).toEqual([
       expect.objectContaining({
