@@ -3,7 +3,7 @@
  * gemeenten): its data from a verzamelbestand, reloaded when the file changes, and, with a
  * hub, the hub's verwijsindex kept in step through IBVerwijsindex.
  */
-import { unwatchFile, watchFile } from 'node:fs';
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { loadDossiers } from '../batch/reader.js';
 import type { Dossier } from '../domain/model.js';
@@ -95,9 +95,10 @@ export async function startGemeenteServer(o: GemeenteServerOptions): Promise<Run
       if (sync) lastSync = sync.update(clustersPerBsn(current));
     });
   };
-  watchFile(o.dataFile, { interval: o.watchIntervalMs ?? 1000, persistent: false }, (now, prev) => {
+  const watcher = (now: Stats, prev: Stats) => {
     if (now.mtimeMs !== prev.mtimeMs || now.size !== prev.size || now.ino !== prev.ino) onChange();
-  });
+  };
+  watchFile(o.dataFile, { interval: o.watchIntervalMs ?? 1000, persistent: false }, watcher);
 
   return {
     app,
@@ -110,7 +111,7 @@ export async function startGemeenteServer(o: GemeenteServerOptions): Promise<Run
       return lastSync;
     },
     async close() {
-      unwatchFile(o.dataFile);
+      unwatchFile(o.dataFile, watcher);
       sync?.stop();
       await app.close();
     },
