@@ -7,8 +7,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import type { Store } from '../../src/store/types.js';
 import { bijstandsregelingenV0500 } from '../../src/suwiml/services/index.js';
-import { buildEnvelope } from '../../src/suwiml/soap.js';
-import { writeAddressing } from '../../src/suwiml/addressing.js';
+import { buildEnvelope, parseEnvelope } from '../../src/suwiml/soap.js';
+import { oinFromUri, readAddressing, writeAddressing } from '../../src/suwiml/addressing.js';
 import { openTestStore } from '../helpers/store.js';
 import { BSN, dossier, loadDataset } from '../helpers/dossiers.js';
 import { ask, OIN, partijen, startGemeente, startHub, type Running } from '../helpers/hub.js';
@@ -103,12 +103,18 @@ function texts(a: DataAntwoord): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rawGemeente(body: (messageId: string) => string, status = 200): Promise<Running> {
+async function rawGemeente(
+  body: (messageId: string, request: string) => string,
+  status = 200,
+): Promise<Running> {
   const app = Fastify();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_r, b, done) => done(null, b));
   app.post('/Bijstandsregelingen-v0500', async (req, reply) => {
     const id = /MessageID[^>]*>([^<]+)</.exec(String(req.body))?.[1] ?? '';
-    return reply.code(status).header('content-type', 'text/xml').send(body(id));
+    return reply
+      .code(status)
+      .header('content-type', 'text/xml')
+      .send(body(id, String(req.body)));
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const r = { app, url, close: () => app.close() };
@@ -126,6 +132,26 @@ const answerEnvelope = (id: string, payload: string) =>
     }),
     body: payload,
   });
+
+describe('the hub as a Suwi-ML client of a gemeente', () => {
+  it('asks with every addressing header: MessageID, Action, From with the hub OIN, To with the gemeente OIN', async () => {
+    const seen: string[] = [];
+    const g = await rawGemeente((id, request) => {
+      seen.push(request);
+      return answerEnvelope(id, bijstandsregelingenV0500.encodeAntwoord({ soort: 'nietsGevonden' }));
+    });
+    const { hub } = await scenario({ methode: 'webservice', url: g.url });
+    await ask(hub.url, 'bijstandsregelingen', BSN.gedeeld);
+    expect(seen).toHaveLength(1);
+    const env = parseEnvelope(seen[0]!);
+    const a = readAddressing(env.headers).value;
+    expect(a.messageId).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect(a.action).toBe(bijstandsregelingenV0500.actions.request);
+    expect(oinFromUri(a.from)).toBe(OIN.hub);
+    expect(a.to).toBe(`${g.url}/Bijstandsregelingen-v0500?oin=${OIN.gemeente(OTHER)}`);
+    expect(env.payload.local).toBe('BijstandsregelingenInfo');
+  });
+});
 
 describe('a gemeente that fails', () => {
   it('hangs: the answer comes within the deadline with the others data and a Waarschuwing naming it', async () => {
