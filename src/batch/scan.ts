@@ -45,6 +45,13 @@ const BAD_CHAR =
 /** The XML declaration, as a whole. */
 const XML_DECL =
   /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(yes|no)"|'(yes|no)'))?[ \t\r\n]*\?>$/;
+/**
+ * A quick pre-test for BAD_CHAR: a plain character class, which the engine scans far faster
+ * than BAD_CHAR's lookarounds. Only a chunk with a candidate (a surrogate, which is fine in
+ * a pair, or a forbidden character) goes through the full expression.
+ */
+// eslint-disable-next-line no-control-regex
+const MAYBE_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const ONLY_S = /^[ \t\r\n]*$/;
 
 const EMPTY_ATTRS: readonly XAttr[] = Object.freeze([]);
@@ -154,7 +161,7 @@ export class XmlScanner {
       if (this.bytes > this.limits.maxBytes)
         throw new XmlError('limiet-grootte', `het bericht is groter dan ${this.limits.maxBytes} bytes`);
     }
-    const bad = BAD_CHAR.exec(chunk);
+    const bad = MAYBE_BAD.test(chunk) ? BAD_CHAR.exec(chunk) : null;
     if (bad) {
       // Report the line of the character: count the lines up to it first.
       this.append(chunk.slice(0, bad.index));
