@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { openStore, type StoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
+import { uploadOptionsFromEnv, uploadPlugin } from './upload.js';
 
 export const DEV_HUB_OIN = '00000001000000000001';
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -52,6 +53,8 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
       ...(publicUrl && { publicUrl }),
       ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
       ...o.extra,
+      // Every hub takes verzamelbestanden over HTTP (configured by DKD_UPLOAD_*).
+      plugins: [uploadPlugin(uploadOptionsFromEnv()), ...(o.extra?.plugins ?? [])],
     });
     const address = await app.listen({ port: o.port, host: o.host });
     const url = o.port ? (publicUrl ?? address) : address;
