@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BsnSet } from '../../src/batch/check.js';
 import { verwerk, type VerwerkOptions } from '../../src/batch/ingest.js';
 import { V0100 } from '../../src/batch/format.js';
 import type { Dossier } from '../../src/domain/model.js';
@@ -285,5 +286,21 @@ describe('file rules', () => {
       telling: { records: 2, goed: 2 },
       bestandsbevindingen: [],
     });
+  });
+});
+
+describe('the set of BSNs seen in a file', () => {
+  it('finds every repeated BSN and no other, the same as a Set, at any size', () => {
+    const set = new BsnSet();
+    const ref = new Set<number>();
+    let x = 123_456_789;
+    for (let i = 0; i < 300_000; i++) {
+      // A cheap pseudo-random walk over nine-digit numbers, with repeats.
+      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 2;
+      const n = i % 7 === 0 && i > 0 ? (x % 1000) + 100_000_000 : (x % 900_000_000) + 100_000_000;
+      expect(set.add(n)).toBe(!ref.has(n));
+      ref.add(n);
+    }
+    expect(set.size).toBe(ref.size);
   });
 });
