@@ -45,7 +45,7 @@ export interface VerwerkOptions {
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
 /** Dossiers per writeDossiers call: enough to amortise a transaction, few enough to die young in the heap. */
-const WRITE_BATCH = 500;
+const WRITE_BATCH = 100;
 
 /** The limit from the environment (DKD_MAX_FOUTEN_PCT), else the default. */
 export function maxFoutenPctFromEnv(): number {
