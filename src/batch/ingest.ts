@@ -18,7 +18,7 @@ import { clustersVan } from '../domain/model.js';
 import { dossierToJson } from '../domain/json.js';
 import type { DossierRow, MutatieOp, Store } from '../store/types.js';
 import { RecordChecker } from './check.js';
-import { isLive, type SoortLevering } from './format.js';
+import { type FormaatVersie, isLive, type SoortLevering } from './format.js';
 import { BestandFout, readVerzamelbestand, type KopInfo } from './reader.js';
 import { bevinding, MAX_BEVINDINGEN, type Rapport, samenvatting } from './report.js';
 
@@ -41,6 +41,8 @@ export interface VerwerkOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   codes?: Codetabellen;
   now?: () => Date;
+  /** The format versions known (default: every version of ./format). */
+  versies?: readonly FormaatVersie[];
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
@@ -117,6 +119,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
   try {
     await readVerzamelbestand(o.file, {
       ...(o.onProgress && { onProgress: o.onProgress }),
+      ...(o.versies && { versies: o.versies }),
       onKop: async (k) => {
         kopInfo = k;
         soort = k.kop.soortLevering as SoortLevering;
