@@ -88,8 +88,11 @@ export const V0100: FormaatVersie = {
 export const FORMAAT_VERSIES: readonly FormaatVersie[] = [V0100];
 export const NIEUWSTE_VERSIE: FormaatVersie = FORMAAT_VERSIES[FORMAAT_VERSIES.length - 1]!;
 
-export function versieByNamespace(ns: string): FormaatVersie | undefined {
-  return FORMAAT_VERSIES.find((f) => f.namespace === ns);
+export function versieByNamespace(
+  ns: string,
+  versies: readonly FormaatVersie[] = FORMAAT_VERSIES,
+): FormaatVersie | undefined {
+  return versies.find((f) => f.namespace === ns);
 }
 
 export function versieByNaam(naam: string): FormaatVersie | undefined {
@@ -103,8 +106,11 @@ export function isLive(f: FormaatVersie, now: Date = new Date()): boolean {
 }
 
 /** The versions accepted today: by the version rules, the newest and at most its predecessor. */
-export function liveVersies(now: Date = new Date()): FormaatVersie[] {
-  return FORMAAT_VERSIES.filter((f) => isLive(f, now));
+export function liveVersies(
+  now: Date = new Date(),
+  versies: readonly FormaatVersie[] = FORMAAT_VERSIES,
+): FormaatVersie[] {
+  return versies.filter((f) => isLive(f, now));
 }
 
 /** The XSD of a format version, written from the same descriptions the reader decodes with. */
