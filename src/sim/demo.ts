@@ -1,7 +1,7 @@
 /**
  * The demo: the hub with simulated gemeenten, one per delivery method, on the embedded
  * store. Their verzamelbestanden are generated once into the data directory and reused on
- * a second start; the batch and combinatie files are loaded into the store, and the
+ * a second start; the batch and combinatie files are loaded with ingest, and the
  * webservice and combinatie gemeenten run their own web services, which register their
  * clients in the hub's verwijsindex through IBVerwijsindex as a real gemeente would.
  * Some clients are known to several gemeenten (the generator's shared BSN pool).
@@ -9,13 +9,13 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDossiers } from '../batch/reader.js';
-import { dossierToJson } from '../domain/json.js';
-import { clustersVan, type Dossier } from '../domain/model.js';
+import { verwerk } from '../batch/ingest.js';
+import type { Dossier } from '../domain/model.js';
 import { devGemeenteOin, startGemeenteServer, type RunningGemeente } from '../gemeente/serve.js';
 import { startHubServer, type RunningHub } from '../http/start.js';
 import type { HubOptions } from '../http/hub.js';
 import { openStore, type StoreOptions } from '../store/open.js';
-import type { Methode, Store } from '../store/types.js';
+import type { Methode } from '../store/types.js';
 import { DATA_SERVICES, SERVICES } from '../suwiml/services/index.js';
 import { bsnFromSeven, generateVerzamelbestand, sharedBsn } from './generator.js';
 
@@ -68,25 +68,6 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-async function loadIntoStore(store: Store, code: string, dossiers: Dossier[]): Promise<void> {
-  const id = await store.beginGeneratie(code, null);
-  try {
-    for (let i = 0; i < dossiers.length; i += 500)
-      await store.writeDossiers(
-        id,
-        dossiers.slice(i, i + 500).map((d) => ({
-          bsn: d.client.burgerservicenr,
-          clusters: clustersVan(d),
-          data: dossierToJson(d),
-        })),
-      );
-    await store.activateGeneratie(id);
-  } catch (e) {
-    await store.abandonGeneratie(id).catch(() => undefined);
-    throw e;
-  }
-}
-
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const log = o.log ?? (() => undefined);
   const dir = join(o.dataDir, 'demo');
@@ -130,12 +111,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
           { dienst: 'reintegratie', versies: [] },
         ],
       });
+    // Delivered as a gemeente delivers: checked and loaded by ingest; a file loaded before changes nothing.
     for (const g of DEMO_GEMEENTEN) {
       if (g.methode === 'webservice') continue;
-      const actief = await store.activeGeneratie(g.code);
-      if (actief && actief.aantal === data.get(g.code)!.length) continue;
-      log(`verzamelbestand van ${g.naam} laden`);
-      await loadIntoStore(store, g.code, data.get(g.code)!);
+      const r = await verwerk({ file: files.get(g.code)!, modus: 'ingest', store });
+      if (r.status !== 'geladen' && r.status !== 'ongewijzigd')
+        throw new Error(`het verzamelbestand van ${g.naam} is niet geladen (${r.status})`);
+      if (r.status === 'geladen') log(`verzamelbestand van ${g.naam} geladen`);
     }
 
     const hub = await startHubServer({
