@@ -5,6 +5,7 @@
  */
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Dispatcher } from 'undici';
 import { loadDossiers } from '../batch/reader.js';
 import type { Dossier } from '../domain/model.js';
 import { buildGemeenteService, inMemorySource, type GemeenteServiceOptions } from './service.js';
@@ -21,6 +22,8 @@ export interface GemeenteServerOptions {
   host: string;
   /** The hub whose verwijsindex is kept in step. */
   hubUrl?: string;
+  /** How the hub is reached (a TLS client certificate); default: undici's global dispatcher. */
+  hubDispatcher?: Dispatcher;
   /** Where the registrations in the hub are remembered between runs; default: beside the data file. */
   stateFile?: string;
   /** How often the file is checked for changes. */
@@ -74,6 +77,7 @@ export async function startGemeenteServer(o: GemeenteServerOptions): Promise<Run
               : line,
           ),
         ...(o.service.sign && { sign: o.service.sign }),
+        ...(o.hubDispatcher && { dispatcher: o.hubDispatcher }),
       })
     : undefined;
   let lastSync: Promise<SyncResult | undefined> = sync
