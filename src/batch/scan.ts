@@ -18,7 +18,8 @@
  * and refuse the same documents and build the same trees.
  *
  * Differences from XmlStream, all stricter: only XML version 1.0 and encoding UTF-8 are
- * accepted in the XML declaration (the reader is fed text decoded as UTF-8); a single
+ * accepted in the XML declaration (the reader is fed text decoded as UTF-8); a surrogate
+ * without its pair (which no UTF-8 file can hold) is refused anywhere; a single
  * token (tag, comment, text node) may not exceed `maxToken` characters, so that memory
  * stays bounded whatever the input.
  */
@@ -45,6 +46,13 @@ const BAD_CHAR =
 /** The XML declaration, as a whole. */
 const XML_DECL =
   /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)')(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(?:"([^"]*)"|'([^']*)'))?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(?:"(yes|no)"|'(yes|no)'))?[ \t\r\n]*\?>$/;
+/**
+ * A quick pre-test for BAD_CHAR: a plain character class, which the engine scans far faster
+ * than BAD_CHAR's lookarounds. Only a chunk with a candidate (a surrogate, which is fine in
+ * a pair, or a forbidden character) goes through the full expression.
+ */
+// eslint-disable-next-line no-control-regex
+const MAYBE_BAD = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const ONLY_S = /^[ \t\r\n]*$/;
 
 const EMPTY_ATTRS: readonly XAttr[] = Object.freeze([]);
@@ -105,6 +113,14 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+/**
+ * A name matched up to a colon that ends the buffer (`xmlns:`, `q:`) may go on with its
+ * local part in the next chunk: the tag is not complete yet.
+ */
+function nameMayGoOn(buf: string, end: number): boolean {
+  return end === buf.length - 1 && buf.charCodeAt(end) === 0x3a;
+}
+
 /** Line ends as an XML processor reports them: CR LF and a lone CR become LF. */
 function normalizeNewlines(s: string): string {
   return s.indexOf('\r') < 0 ? s : s.replace(/\r\n?/g, '\n');
@@ -134,6 +150,8 @@ export class XmlScanner {
   private lineScan = 0;
   private nextNl = UNKNOWN;
   private ended = false;
+  /** A high surrogate that ended the last chunk: its pair may start the next one. */
+  private high = '';
 
   constructor(private readonly o: ScanOptions) {
     this.maxToken = o.maxToken ?? 4 * 1024 * 1024;
@@ -148,13 +166,22 @@ export class XmlScanner {
 
   write(chunk: string): void {
     if (this.ended) throw new XmlError('xml-syntax', 'geen goedgevormde XML: er is na het einde geschreven');
+    if (this.high) {
+      chunk = this.high + chunk;
+      this.high = '';
+    }
+    const last = chunk.charCodeAt(chunk.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.high = chunk.slice(-1);
+      chunk = chunk.slice(0, -1);
+    }
     if (chunk.length === 0) return;
     if (this.limits.maxBytes !== Infinity && this.limits.maxBytes < Number.MAX_SAFE_INTEGER) {
       this.bytes += Buffer.byteLength(chunk);
       if (this.bytes > this.limits.maxBytes)
         throw new XmlError('limiet-grootte', `het bericht is groter dan ${this.limits.maxBytes} bytes`);
     }
-    const bad = BAD_CHAR.exec(chunk);
+    const bad = MAYBE_BAD.test(chunk) ? BAD_CHAR.exec(chunk) : null;
     if (bad) {
       // Report the line of the character: count the lines up to it first.
       this.append(chunk.slice(0, bad.index));
@@ -172,6 +199,10 @@ export class XmlScanner {
 
   /** Ends the stream; returns the root element (without the elements handed over). */
   end(): XElement {
+    if (this.high) {
+      this.high = '';
+      throw this.syntax('een teken dat XML niet toestaat', this.buf.length);
+    }
     if (!this.ended) {
       this.parse(true);
       this.ended = true;
@@ -370,7 +401,9 @@ export class XmlScanner {
     const m = QNAME.exec(buf);
     const target = m ? m[0] : '';
     const afterTarget = pos + 2 + target.length;
-    if (close < 0 && (target === '' || afterTarget >= buf.length)) return -1;
+    // Wait for the whole instruction (a cut-off one is then malformed, as saxes says); the
+    // token limit bounds the wait.
+    if (close < 0) return -1;
     if (target.toLowerCase() === 'xml') {
       if (close < 0) return -1;
       if (!this.atStart || target !== 'xml')
@@ -380,11 +413,16 @@ export class XmlScanner {
       const version = d[1] ?? d[2];
       if (version !== '1.0') throw this.syntax('alleen XML-versie 1.0 wordt gelezen', pos);
       const encoding = d[3] ?? d[4];
+      if (encoding !== undefined && !/^[A-Za-z][A-Za-z0-9._-]*$/.test(encoding))
+        throw this.syntax('een onjuiste naam van de codering', pos);
       if (encoding !== undefined && !/^utf-?8$/i.test(encoding))
         throw new XmlError('xml-codering', 'het bestand moet in UTF-8 zijn gecodeerd', this.lineAt(pos));
       return close + 2;
     }
     if (target === '') throw this.syntax('een processing instruction zonder naam', pos);
+    // The target ends in white space or ?>; anything else is malformed, not a PI.
+    if (!isS(buf.charCodeAt(afterTarget)) && !buf.startsWith('?>', afterTarget))
+      throw this.syntax('een onjuiste processing instruction', pos);
     throw new XmlError('pi-geweigerd', 'processing instructions zijn niet toegestaan', this.lineAt(pos));
   }
 
@@ -395,7 +433,7 @@ export class XmlScanner {
     if (!m) throw this.syntax('een ongeldige elementnaam', pos);
     const name = m[0];
     let i = pos + 1 + name.length;
-    if (i >= len) return -1;
+    if (i >= len || nameMayGoOn(buf, i)) return -1;
     let attrs: { name: string; value: string }[] | undefined;
     let selfClosing = false;
     for (;;) {
@@ -421,6 +459,7 @@ export class XmlScanner {
       const an = QNAME.exec(buf);
       if (!an) throw this.syntax(`een ongeldige attribuutnaam in de tag ${name}`, pos);
       i += an[0].length;
+      if (nameMayGoOn(buf, i)) return -1;
       while (i < len && isS(buf.charCodeAt(i))) i++;
       if (i >= len) return -1;
       if (buf.charCodeAt(i) !== 0x3d) throw this.syntax(`attribuut ${an[0]} zonder =`, pos);

@@ -13,6 +13,17 @@ import { DB_OPTION as DB, EXIT, printJson, UserError } from './util.js';
 import { registerDemoCommand } from './demo.js';
 import { registerGemeenteServeCommand } from './gemeente-serve.js';
 
+/** Every gemeente (CdPartijSuwi) whose data is in a dossier. */
+function bronnen(v: unknown, out = new Set<string>()): string[] {
+  if (Array.isArray(v)) for (const x of v) bronnen(x, out);
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'cdPartijSuwi' && typeof x === 'string') out.add(x);
+      else bronnen(x, out);
+    }
+  return [...out].sort();
+}
+
 function port(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`ongeldige poort ${s}`, EXIT.usage);
@@ -198,6 +209,7 @@ export function registerHubCommands(program: Command): void {
               `  aanvragen ${b.aanvraagUitkering.length}, vorderingen ${b.vordering.length}, bijzondere bijstand ${b.specifiekeGegevensBijzBijstand.length}, uitkeringsverhoudingen ${b.uitkeringsverhouding.length}`,
             );
           if (re) lines.push(`  re-integratie: ${re.atlRelatie.length} ATL-relaties`);
+          lines.push(`  bronnen: ${bronnen(d).join(', ')}`);
         }
         if (v.soort === 'gegevens' || v.soort === 'fwi')
           for (const m of v.meldingen) lines.push(`  ${m.soort} ${m.code}: ${m.tekst}`);

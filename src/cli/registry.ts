@@ -123,12 +123,13 @@ export function registerRegistryCommands(program: Command): void {
         return;
       }
       printTable(
-        ['code', 'naam', 'oin', 'methode', 'endpoints', 'dataset'],
+        ['code', 'naam', 'oin', 'methode', 'deadline', 'endpoints', 'dataset'],
         gemeenten.map((g, i) => [
           g.code,
           g.naam,
           g.oin,
           g.methode,
+          g.deadlineMs === null ? 'standaard' : `${g.deadlineMs} ms`,
           g.endpoints.map((e) => `${e.dienst} ${e.versie} ${e.url}`).join('; ') || '-',
           actief[i] ? `${actief[i]!.aantal} clienten sinds ${actief[i]!.actiefSinds}` : '-',
         ]),

@@ -259,11 +259,16 @@ export function datum(jaar: number, maand = 0, dag = 0): Datum {
 
 /** The earliest and latest day (as YYYYMMDD numbers) a partial date can stand for; undefined if the year is unknown. */
 export function datumBereik(d: Datum): { vroegst: number; laatst: number } | undefined {
-  const { jaar, maand, dag } = datumDelen(d);
-  if (jaar === undefined) return undefined;
-  if (maand === undefined) return { vroegst: jaar * 10000 + 101, laatst: jaar * 10000 + 1231 };
+  // Arithmetic on the digits rather than datumDelen: this runs for every code of every
+  // record of a verzamelbestand.
+  const n = Number(d);
+  const jaar = Math.floor(n / 10000);
+  const maand = Math.floor(n / 100) % 100;
+  const dag = n % 100;
+  if (jaar === 0) return undefined;
+  if (maand === 0) return { vroegst: jaar * 10000 + 101, laatst: jaar * 10000 + 1231 };
   const base = jaar * 10000 + maand * 100;
-  if (dag === undefined) return { vroegst: base + 1, laatst: base + daysInMonth(jaar, maand) };
+  if (dag === 0) return { vroegst: base + 1, laatst: base + daysInMonth(jaar, maand) };
   return { vroegst: base + dag, laatst: base + dag };
 }
 

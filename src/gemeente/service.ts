@@ -13,6 +13,7 @@ import type { Envelope } from '../suwiml/soap.js';
 import { DATA_SERVICES, type DataAntwoord, type DataService } from '../suwiml/services/index.js';
 import { fwi, MELDINGEN } from '../http/meldingen.js';
 import { registerSoapEndpoint } from '../http/soap-endpoint.js';
+import { wsdlFor } from '../http/wsdl.js';
 
 /** Where the service finds a client's dossier. */
 export interface DossierSource {
@@ -85,7 +86,9 @@ export function antwoordVoor(service: DataService, d: Dossier | undefined): Data
 
 export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: o.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: o.logger
+      ? { level: process.env.DKD_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }
+      : false,
     ...(o.https && {
       https: { ...o.https, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' as const },
     }),
@@ -103,6 +106,7 @@ export async function buildGemeenteService(o: GemeenteServiceOptions): Promise<F
       dn,
       ownOin: o.oin,
       address: (req) => `${req.protocol}://${req.host}/${service.path}`,
+      wsdl: (req) => wsdlFor(service, `${req.protocol}://${req.host}/${service.path}`),
       identify: async (req, _env, _raw, a) => {
         const fromOin = oinFromUri(a.from);
         const oin = o.identify ? o.identify(req, fromOin) : fromOin;

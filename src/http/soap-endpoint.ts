@@ -206,7 +206,8 @@ export function registerSoapEndpoint<S extends AnyService>(
     });
 
     scope.post(path, { bodyLimit: limit }, async (req, reply) => {
-      const received = performance.now();
+      // The deadline runs from the moment the request arrived, not from when its body was read.
+      const received = performance.now() - reply.elapsedTime;
       const declared = versionFromContentType(req.headers['content-type']);
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       let env: Envelope;

@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { DEV_PROTOCOL_KEY, protocolKey, protocolWriter, type ProtocolKey } from '../audit/protocol.js';
 import { openStore, type StoreOptions } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { startPage } from '../portal/start-page.js';
 import { buildHub, LOGGER_OPTIONS, type HubOptions } from './hub.js';
+import { uploadOptionsFromEnv, uploadPlugin } from './upload.js';
 
 export const DEV_HUB_OIN = '00000001000000000001';
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -66,6 +68,8 @@ export async function startHubServer(o: ServeOptions): Promise<RunningHub> {
       ...(publicUrl && { publicUrl }),
       ...(o.deadlineMs !== undefined && { router: { deadlineMs: o.deadlineMs } }),
       ...o.extra,
+      // Every hub takes verzamelbestanden over HTTP (configured by DKD_UPLOAD_*).
+      plugins: [startPage, uploadPlugin(uploadOptionsFromEnv()), ...(o.extra?.plugins ?? [])],
     });
     const address = await app.listen({ port: o.port, host: o.host });
     const url = o.port ? (publicUrl ?? address) : address;

@@ -22,7 +22,7 @@ import { dossierFromJson } from '../domain/json.js';
 import type { Bsn } from '../domain/values.js';
 import type { Melding } from '../suwiml/fwi.js';
 import { dataService, type DataAntwoord, type DataService } from '../suwiml/services/index.js';
-import type { DataDienst, Gemeente, Store } from '../store/types.js';
+import type { DataDienst, Gemeente, Store, StoredDossier } from '../store/types.js';
 import { fwi, MELDINGEN } from '../http/meldingen.js';
 import type { HubMetrics } from '../http/metrics.js';
 import { callSoap } from './soap-client.js';
@@ -164,7 +164,15 @@ export class Router {
     const gemeenten = codes.map((c) => registry.get(c)).filter((g): g is Gemeente => g !== undefined);
     if (gemeenten.length === 0) return { antwoord: { soort: 'nietsGevonden' }, bronnen: [] };
 
-    const results = await Promise.all(gemeenten.map((g) => this.askGemeente(g, dienst, bsn, deadline)));
+    // One read for every gemeente that delivered a file; a failure costs each of them their data only.
+    const fileCodes = gemeenten.filter((g) => g.methode !== 'webservice').map((g) => g.code);
+    const files: Promise<Map<string, StoredDossier>> = fileCodes.length
+      ? this.store.getDossiers(bsn, fileCodes).then((rows) => new Map(rows.map((r) => [r.gemeente, r])))
+      : Promise.resolve(new Map());
+    files.catch(() => undefined);
+    const results = await Promise.all(
+      gemeenten.map((g) => this.askGemeente(g, dienst, bsn, deadline, files)),
+    );
     const bronnen = results.map((r) => r.uitkomst);
     const meldingen: Melding[] = results.flatMap((r) => r.meldingen);
     const bijdragen = results.flatMap((r) => (r.bijdrage ? [r.bijdrage] : []));
@@ -193,22 +201,29 @@ export class Router {
     dienst: DataDienst,
     bsn: Bsn,
     deadline: number,
+    files: Promise<Map<string, StoredDossier>>,
   ): Promise<{ uitkomst: BronUitkomst; meldingen: Melding[]; bijdrage?: Bijdrage }> {
     const t0 = performance.now();
     const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
     const dn = this.config.dn;
-    const fromFile = () => this.fromFile(g, dienst, bsn);
+    // A store failure or an unreadable stored dossier costs this gemeente's data, never the answer;
+    // and a file read that is not awaited (the service answered) must not reject unobserved.
+    const fromFile = () =>
+      this.fromFile(g, dienst, files).then(
+        (f) => ({ f, failed: false }),
+        () => ({ f: undefined, failed: true }),
+      );
     if (g.methode === 'batch') {
-      const f = await fromFile();
+      const { f, failed } = await fromFile();
       return {
         uitkomst: {
           gemeente: g.code,
           methode: g.methode,
           bron: 'bestand',
-          uitkomst: f ? 'gegevens' : 'nietsGevonden',
+          uitkomst: f ? 'gegevens' : failed ? 'fout' : 'nietsGevonden',
           ms: elapsed(),
         },
-        meldingen: [],
+        meldingen: failed ? [fwi(MELDINGEN.gemeenteFout, dn, { g: g.code })] : [],
         ...(f && { bijdrage: f.bijdrage }),
       };
     }
@@ -244,7 +259,7 @@ export class Router {
         ...(ws.bijdrage && { bijdrage: ws.bijdrage }),
       };
     }
-    const f = await file;
+    const { f } = await file;
     const meldingen: Melding[] = f
       ? [fwi(MELDINGEN.uitBestand, dn, { g: g.code, d: f.datum })]
       : [fwi(ws.uitkomst === 'timeout' ? MELDINGEN.gemeenteTijd : MELDINGEN.gemeenteFout, dn, { g: g.code })];
@@ -266,10 +281,9 @@ export class Router {
   private async fromFile(
     g: Gemeente,
     dienst: DataDienst,
-    bsn: Bsn,
+    files: Promise<Map<string, StoredDossier>>,
   ): Promise<{ bijdrage: Bijdrage; datum: string } | undefined> {
-    const rows = await this.store.getDossiers(bsn, [g.code]);
-    const row = rows[0];
+    const row = (await files).get(g.code);
     if (!row) return undefined;
     const dossier = dossierFromJson(row.data);
     if (!(dienst === 'bijstandsregelingen' ? dossier.bijstandsregelingen : dossier.reintegratie))

@@ -103,8 +103,10 @@ export async function callSoap(c: SoapCall): Promise<SoapResult> {
       body: envelope,
       signal: ac.signal,
       ...(c.dispatcher && { dispatcher: c.dispatcher }),
-      headersTimeout: c.timeoutMs,
-      bodyTimeout: c.timeoutMs,
+      // undici checks these on a coarse clock that may fire up to a second early or late;
+      // the abort timer above keeps the deadline, these only catch a stalled socket.
+      headersTimeout: c.timeoutMs + 2000,
+      bodyTimeout: c.timeoutMs + 2000,
     });
     const chunks: Buffer[] = [];
     let size = 0;

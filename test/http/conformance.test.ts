@@ -188,6 +188,49 @@ describe('the independent client gets schema-valid answers of every kind', async
     ]);
     expect(other.ok, other.out).toBe(true);
   });
+  it('GSDDossierReintegratie NietsGevonden', async () => {
+    const r = await client([
+      '--service',
+      'reintegratie',
+      '--bsn',
+      BSN.onbekend,
+      '--expect',
+      'nietsgevonden',
+      ...uwv,
+    ]);
+    expect(r.ok, r.out).toBe(true);
+  });
+  it('zeep reads the WSDL each endpoint serves, with the operation at the served address', async () => {
+    const script = [
+      'import json, sys, zeep',
+      'out = []',
+      'for url in sys.argv[1:]:',
+      '    c = zeep.Client(url)',
+      '    for s in c.wsdl.services.values():',
+      '        for p in s.ports.values():',
+      "            out.append([p.binding_options['address'], sorted(p.binding._operations)])",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const paths = ['Bijstandsregelingen-v0500', 'GSDDossierReintegratie-v0200', 'IBVerwijsindex-v0300'];
+    const r = await new Promise<{ ok: boolean; out: string }>((resolve) =>
+      execFile(
+        '/usr/bin/python3',
+        ['-c', script, ...paths.map((p) => `${hub.url}/${p}?wsdl`)],
+        { timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ ok: !err, out: err ? stderr : stdout }),
+      ),
+    );
+    expect(r.ok, r.out).toBe(true);
+    const ports = JSON.parse(r.out) as [string, string[]][];
+    expect(ports).toEqual([
+      [`${hub.url}/${paths[0]}`, ['BijstandsregelingenInfo']],
+      [`${hub.url}/${paths[0]}`, ['BijstandsregelingenInfo']],
+      [`${hub.url}/${paths[1]}`, ['GSDReintegratieInfo']],
+      [`${hub.url}/${paths[1]}`, ['GSDReintegratieInfo']],
+      [`${hub.url}/${paths[2]}`, ['IBVerwijsindex']],
+      [`${hub.url}/${paths[2]}`, ['IBVerwijsindex']],
+    ]);
+  });
   it('a malformed BSN is refused with a fault', async () => {
     const r = await client([
       '--service',

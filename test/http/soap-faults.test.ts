@@ -215,6 +215,14 @@ describe('IBVerwijsindex', () => {
     expect(env.payload.local).toBe('NietGerechtigd');
     expect(await store.verwijzingen(BSN.alleenWebservice)).toEqual([]);
   });
+  it('refuses a withdrawal for another gemeente with NietGerechtigd, and the entry stays', async () => {
+    await call('0599', '0599');
+    const { env } = await call('0599', '0363', '2');
+    expect(env.payload.local).toBe('NietGerechtigd');
+    expect((await store.verwijzingen(BSN.alleenWebservice)).map((v) => v.gemeente)).toEqual(['0599']);
+    await call('0599', '0599', '2');
+    expect(await store.verwijzingen(BSN.alleenWebservice)).toEqual([]);
+  });
   it('refuses a caller that is no gemeente with NietGerechtigd', async () => {
     const { env } = await post(
       '/IBVerwijsindex-v0300',
