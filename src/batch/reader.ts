@@ -71,6 +71,9 @@ export const BESTAND_LIMITS: XmlLimits = {
   maxMillis: Infinity,
 };
 
+/** Most elements in one record: a real dossier holds hundreds; this bounds the memory of one. */
+export const MAX_RECORD_ELEMENTS = 100_000;
+
 export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Promise<ReadResult> {
   const total = statSync(file).size;
   const hash = createHash('sha256');
@@ -85,6 +88,7 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
     limits: BESTAND_LIMITS,
     emitDepth: 2,
     maxToken: 1024 * 1024,
+    maxRecordElements: MAX_RECORD_ELEMENTS,
     onOpen(el, depth) {
       if (depth !== 1) return;
       if (el.local !== ROOT)
