@@ -79,7 +79,7 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let kopInfo: KopInfo | undefined;
-  let kopPending: KopInfo | undefined;
+  let versie: FormaatVersie | undefined;
   let nr = 0;
   let pending: RecordElement[] = [];
   let bytes = 0;
@@ -99,18 +99,17 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
           'het root-element heeft niet de namespace van een verzamelbestand',
           el.line,
         );
-      const versie = versieByNamespace(el.uri, o.versies);
+      versie = versieByNamespace(el.uri, o.versies);
       if (!versie)
         throw new BestandFout(
           'versie-onbekend',
           `formaatversie ${el.uri.slice(NAMESPACE_PREFIX.length).slice(0, 20)} is onbekend`,
           el.line,
         );
-      kopPending = { versie, kop: undefined as unknown as Kop };
     },
     onElement(el) {
       if (kopInfo === undefined) {
-        kopInfo = decodeKop(el, kopPending!.versie);
+        kopInfo = decodeKop(el, versie!);
         return;
       }
       pending.push({ nr: ++nr, el });
