@@ -71,12 +71,15 @@ export const BESTAND_LIMITS: XmlLimits = {
   maxMillis: Infinity,
 };
 
+/** Most elements in one record: a real dossier holds hundreds; this bounds the memory of one. */
+export const MAX_RECORD_ELEMENTS = 100_000;
+
 export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Promise<ReadResult> {
   const total = statSync(file).size;
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let kopInfo: KopInfo | undefined;
-  let kopPending: KopInfo | undefined;
+  let versie: FormaatVersie | undefined;
   let nr = 0;
   let pending: RecordElement[] = [];
   let bytes = 0;
@@ -85,6 +88,7 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
     limits: BESTAND_LIMITS,
     emitDepth: 2,
     maxToken: 1024 * 1024,
+    maxRecordElements: MAX_RECORD_ELEMENTS,
     onOpen(el, depth) {
       if (depth !== 1) return;
       if (el.local !== ROOT)
@@ -95,18 +99,17 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
           'het root-element heeft niet de namespace van een verzamelbestand',
           el.line,
         );
-      const versie = versieByNamespace(el.uri, o.versies);
+      versie = versieByNamespace(el.uri, o.versies);
       if (!versie)
         throw new BestandFout(
           'versie-onbekend',
           `formaatversie ${el.uri.slice(NAMESPACE_PREFIX.length).slice(0, 20)} is onbekend`,
           el.line,
         );
-      kopPending = { versie, kop: undefined as unknown as Kop };
     },
     onElement(el) {
       if (kopInfo === undefined) {
-        kopInfo = decodeKop(el, kopPending!.versie);
+        kopInfo = decodeKop(el, versie!);
         return;
       }
       pending.push({ nr: ++nr, el });

@@ -96,6 +96,11 @@ export interface ScanOptions {
   maxToken?: number;
   /** Longest element at emitDepth in characters, when a sink is used; default 16 Mi. */
   maxRecord?: number;
+  /**
+   * Most elements one element at emitDepth may hold (itself included), so that the tree
+   * of one record stays bounded whatever the input; default: no limit beyond maxElements.
+   */
+  maxRecordElements?: number;
 }
 
 function isS(c: number): boolean {
@@ -150,11 +155,14 @@ export class XmlScanner {
   private lineScan = 0;
   private nextNl = UNKNOWN;
   private ended = false;
+  private recordElements = 0;
+  private readonly maxRecordElements: number;
   /** A high surrogate that ended the last chunk: its pair may start the next one. */
   private high = '';
 
   constructor(private readonly o: ScanOptions) {
     this.maxToken = o.maxToken ?? 4 * 1024 * 1024;
+    this.maxRecordElements = o.maxRecordElements ?? Infinity;
     this.emitDepth = o.emitDepth;
     this.limits = o.limits;
   }
@@ -521,6 +529,13 @@ export class XmlScanner {
     const depth = this.stack.length + 1;
     if (depth > l.maxDepth)
       throw new XmlError('limiet-diepte', `elementen dieper genest dan ${l.maxDepth}`, this.lineAt(pos));
+    if (depth === this.emitDepth) this.recordElements = 0;
+    if (depth >= this.emitDepth && ++this.recordElements > this.maxRecordElements)
+      throw new XmlError(
+        'limiet-record',
+        `een record bevat meer dan ${this.maxRecordElements} elementen`,
+        this.lineAt(pos),
+      );
 
     let scope = this.scope;
     let attrs: readonly XAttr[] = EMPTY_ATTRS;

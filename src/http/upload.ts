@@ -72,7 +72,7 @@ export function uploadPlugin(o: UploadOptions) {
             leveringId: id,
             sha256,
             verwachteGemeente: gemeente,
-            ...(naam !== null && { bestandsnaam: naam }),
+            bestandsnaam: naam ?? '(upload zonder naam)',
             ...(o.maxFoutenPct !== undefined && { maxFoutenPct: o.maxFoutenPct }),
           });
           o.onVerwerkt?.(id, r.status);

@@ -221,6 +221,15 @@ const FILE_RULES: [
     'a text of 3 MB',
     () => goed().replace('<Voornamen>', `<Voornamen>${'a'.repeat(3_000_000)}`),
   ],
+  [
+    'limiet-record',
+    'a record of more than 100,000 elements',
+    () =>
+      goed().replace(
+        '</Client>',
+        `</Client><Bijstandsregelingen>${'<Vordering/>'.repeat(100_001)}</Bijstandsregelingen>`,
+      ),
+  ],
   ['root-onbekend', 'another root element', () => bestand([record(GOED)], kop({ aantal: 1 }), NS, 'Bestand')],
   [
     'namespace-onbekend',

@@ -1,5 +1,6 @@
 /** Upload of a verzamelbestand over HTTP to a real hub on a real port, with the real store. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -154,5 +155,25 @@ describe('upload of a verzamelbestand', () => {
     expect(status).toBe(413);
     expect(readdirSync(uploads)).toEqual([]);
     expect((await store.listLeveringen(A)).length).toBe(before);
+  }, 60_000);
+
+  it('a hub that starts takes up a delivery received but not processed before it stopped', async () => {
+    const path = await file('achtergelaten', B, 7);
+    const other = join(dir, 'uploads-2');
+    mkdirSync(other);
+    const l = await store.createLevering({
+      gemeente: B,
+      soort: 'volledig',
+      bestandHash: createHash('sha256').update(readFileSync(path)).digest('hex'),
+      status: 'ontvangen',
+    });
+    copyFileSync(path, join(other, `levering-${l.id}.xml`));
+    const second = await startHub({ store, plugins: [uploadPlugin({ dir: other, maxBytes: MAX })] });
+    try {
+      expect((await wachtOpVerwerking(store, l.id)).status).toBe('geladen');
+      expect((await store.activeGeneratie(B))?.aantal).toBe(7);
+    } finally {
+      await second.close();
+    }
   }, 60_000);
 });
