@@ -7,29 +7,7 @@ import { Dossier } from './model.js';
 import type { AnyNode } from './schema.js';
 
 export function dossierToJson(d: Dossier): string {
-  // JSON.stringify with a replacer function calls back into JavaScript for every value and
-  // leaves V8's fast serializer, which made this a noticeable share of a bulk load. Instead
-  // only the objects on the way to an amount are copied, with the bigints as strings (a
-  // copy keeps the key order, so the text is the same as the replacer's), and the rest is
-  // serialized natively.
-  return JSON.stringify(lower(Dossier, d));
-}
-
-/** The value with every bigint below `node` as a decimal string; objects without one are shared, not copied. */
-function lower(node: AnyNode, v: unknown): unknown {
-  if (node.kind === 'leaf') return typeof v === 'bigint' ? v.toString() : v;
-  if (typeof v !== 'object' || v === null) return v;
-  let copy: Record<string, unknown> | undefined;
-  for (const f of node.fields) {
-    if (!hasBigint(f.node)) continue;
-    const x = (v as Record<string, unknown>)[f.key];
-    if (x === undefined) continue;
-    const y = f.max === 'n' && Array.isArray(x) ? x.map((i) => lower(f.node, i)) : lower(f.node, x);
-    if (y === x) continue;
-    copy ??= { ...(v as Record<string, unknown>) };
-    copy[f.key] = y;
-  }
-  return copy ?? v;
+  return JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 const holdsBigint = new WeakMap<AnyNode, boolean>();
