@@ -138,27 +138,43 @@ function checkNoAttributes(el: XElement, path: string, out: Finding[]): void {
 export function decodeFields(fields: readonly AnyField[], el: XElement, path: string, out: Finding[]): Obj {
   const result: Obj = {};
   const kids = el.children;
-  if (el.text.trim() !== '')
+  if (el.text.length !== 0 && el.text.trim() !== '')
     out.push(finding(path, 'tekst-onverwacht', 'bevat tekst waar alleen elementen mogen staan', el));
-  checkNoAttributes(el, path, out);
+  if (el.attrs.length !== 0) checkNoAttributes(el, path, out);
   let i = 0;
   let stopped = false;
+  // This runs for every element of a bulk load: element paths are made only for a
+  // sequence below or for a finding, and a single element needs no list of items.
   for (const f of fields) {
-    const items: unknown[] = [];
-    while (i < kids.length && items.length < (f.max === 'n' ? Infinity : 1)) {
+    const repeated = f.max === 'n';
+    const items: unknown[] | undefined = repeated ? [] : undefined;
+    let count = 0;
+    while (i < kids.length && (repeated || count < 1)) {
       const k = kids[i]!;
       if (k.local !== f.name) break;
-      const p = f.max === 'n' ? `${path}/${f.name}[${items.length + 1}]` : `${path}/${f.name}`;
       if (k.uri !== '') {
-        out.push(finding(p, 'element-namespace', `element ${f.name} hoort geen namespace te hebben`, k));
+        out.push(
+          finding(
+            fieldPath(path, f.name, repeated, count),
+            'element-namespace',
+            `element ${f.name} hoort geen namespace te hebben`,
+            k,
+          ),
+        );
         stopped = true;
         break;
       }
-      items.push(decodeNode(f.node, k, p, out));
+      const v =
+        f.node.kind === 'leaf'
+          ? decodeLeaf(f.node, k, path, f.name, repeated, count, out)
+          : decodeFields(f.node.fields, k, fieldPath(path, f.name, repeated, count), out);
+      if (items) items.push(v);
+      else result[f.key] = v;
+      count++;
       i++;
     }
     if (stopped) break;
-    if (items.length < f.min) {
+    if (count < f.min) {
       if (i < kids.length) {
         const k = kids[i]!;
         out.push(
@@ -176,8 +192,7 @@ export function decodeFields(fields: readonly AnyField[], el: XElement, path: st
         finding(`${path}/${f.name}`, 'element-ontbreekt', `verplicht element ${f.name} ontbreekt`, el),
       );
     }
-    if (f.max === 'n') result[f.key] = items;
-    else if (items.length) result[f.key] = items[0];
+    if (items) result[f.key] = items;
   }
   if (!stopped && i < kids.length) {
     const k = kids[i]!;
@@ -186,6 +201,28 @@ export function decodeFields(fields: readonly AnyField[], el: XElement, path: st
     );
   }
   return result;
+}
+
+/** The path of the `index`-th (0-based) occurrence of a field below `path`. */
+function fieldPath(path: string, name: string, repeated: boolean, index: number): string {
+  return repeated ? `${path}/${name}[${index + 1}]` : `${path}/${name}`;
+}
+
+/** decodeNode for a leaf, with its path made only when there is a finding. */
+function decodeLeaf(
+  node: Extract<AnyNode, { kind: 'leaf' }>,
+  el: XElement,
+  parent: string,
+  name: string,
+  repeated: boolean,
+  index: number,
+  out: Finding[],
+): unknown {
+  if (el.attrs.length === 0 && el.children.length === 0) {
+    const v = node.type.parse(el.text);
+    if (!(v instanceof Violation)) return v;
+  }
+  return decodeNode(node, el, fieldPath(parent, name, repeated, index), out);
 }
 
 /** Decodes one element as the given node; findings go to `out`. */
