@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { Dossier } from '../domain/model.js';
 import { decodeFields, type Finding } from '../suwiml/xml/codec.js';
-import { XmlError, type XElement, type XmlLimits } from '../suwiml/xml/tree.js';
+import { XmlError, type XElement } from '../suwiml/xml/tree.js';
 import { type FormaatVersie, type Kop, NAMESPACE_PREFIX, ROOT, versieByNamespace } from './format.js';
 import { XmlScanner } from './scan.js';
+import { FILE_LIMITS, RECORD_LIMITS } from '../security/limits.js';
 
 /** The whole file is refused: the rule, a message in Dutch without personal data, and details. */
 export class BestandFout extends Error {
@@ -62,18 +63,6 @@ export interface ReadOptions {
   chunkBytes?: number;
 }
 
-/** No limit on the number of records; depth and single tokens stay bounded. */
-export const BESTAND_LIMITS: XmlLimits = {
-  maxBytes: Infinity,
-  maxDepth: 24,
-  maxElements: Number.MAX_SAFE_INTEGER,
-  maxAttributes: 8,
-  maxMillis: Infinity,
-};
-
-/** Most elements in one record: a real dossier holds hundreds; this bounds the memory of one. */
-export const MAX_RECORD_ELEMENTS = 100_000;
-
 export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Promise<ReadResult> {
   const total = statSync(file).size;
   const hash = createHash('sha256');
@@ -85,10 +74,10 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
   let bytes = 0;
 
   const scanner = new XmlScanner({
-    limits: BESTAND_LIMITS,
+    limits: FILE_LIMITS,
     emitDepth: 2,
-    maxToken: 1024 * 1024,
-    maxRecordElements: MAX_RECORD_ELEMENTS,
+    maxToken: RECORD_LIMITS.maxToken,
+    maxRecordElements: RECORD_LIMITS.maxElements,
     onOpen(el, depth) {
       if (depth !== 1) return;
       if (el.local !== ROOT)

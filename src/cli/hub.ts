@@ -9,7 +9,7 @@ import { protocolKeyFromEnv } from '../audit/protocol.js';
 import { Burgerservicenr } from '../domain/values.js';
 import { Violation } from '../domain/values.js';
 import { dataService } from '../suwiml/services/index.js';
-import { DB_OPTION as DB, EXIT, printJson, UserError } from './util.js';
+import { DB_OPTION as DB, EXIT, printJson, tlsFlags, type TlsFlags, UserError } from './util.js';
 import { registerDemoCommand } from './demo.js';
 import { registerGemeenteServeCommand } from './gemeente-serve.js';
 
@@ -76,16 +76,13 @@ export function registerHubCommands(program: Command): void {
         throw new UserError('--max-age-s moet een positief geheel getal zijn', EXIT.usage);
       if (o.insecureDev && (o.tlsCert || o.tlsKey || o.tlsCa))
         throw new UserError('--insecure-dev gaat niet samen met --tls-*', EXIT.usage);
+      const tls = tlsFlags(o as TlsFlags);
       // The store is opened first: the replay guard lives in it, shared by all hub processes.
       const store = await openStore(storeOptionsFromEnv(o.db as string | undefined));
       let security: ReturnType<typeof securityFromFlags>;
       try {
         security = securityFromFlags({
-          ...(typeof o.tlsCert === 'string' && { tlsCert: o.tlsCert }),
-          ...(typeof o.tlsKey === 'string' && { tlsKey: o.tlsKey }),
-          ...(typeof o.tlsCa === 'string' && { tlsCa: o.tlsCa }),
-          ...(typeof o.signCert === 'string' && { signCert: o.signCert }),
-          ...(typeof o.signKey === 'string' && { signKey: o.signKey }),
+          ...tls,
           maxAgeSeconds,
           replayGuard: new StoreReplayGuard(store),
         });

@@ -56,3 +56,31 @@ export function printTable(headers: string[], rows: string[][]): void {
 export function notYet(command: string, what: string): never {
   throw new UserError(`dkd ${command} is not available yet: ${what}`);
 }
+
+/** The TLS and signing flags of `dkd serve` and `dkd gemeente serve`, as commander gives them. */
+export interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  signCert?: string;
+  signKey?: string;
+}
+
+/**
+ * The TLS and signing flags for securityFromFlags, refused as wrong usage (exit 2) when only
+ * part of them is given: a service that silently fell back to plain HTTP would be worse.
+ */
+export function tlsFlags(o: TlsFlags): TlsFlags {
+  const tls = [o.tlsCert, o.tlsKey, o.tlsCa].filter((x) => typeof x === 'string').length;
+  const signing = [o.signCert, o.signKey].filter((x) => typeof x === 'string').length;
+  if ((tls > 0 && tls < 3) || (tls === 0 && signing > 0))
+    throw new UserError('geef --tls-cert, --tls-key en --tls-ca samen (tweezijdig TLS)', EXIT.usage);
+  if (signing === 1) throw new UserError('geef --sign-cert en --sign-key samen', EXIT.usage);
+  return {
+    ...(typeof o.tlsCert === 'string' && { tlsCert: o.tlsCert }),
+    ...(typeof o.tlsKey === 'string' && { tlsKey: o.tlsKey }),
+    ...(typeof o.tlsCa === 'string' && { tlsCa: o.tlsCa }),
+    ...(typeof o.signCert === 'string' && { signCert: o.signCert }),
+    ...(typeof o.signKey === 'string' && { signKey: o.signKey }),
+  };
+}

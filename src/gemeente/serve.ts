@@ -24,6 +24,15 @@ export interface GemeenteServerOptions {
   hubUrl?: string;
   /** How the hub is reached (a TLS client certificate); default: undici's global dispatcher. */
   hubDispatcher?: Dispatcher;
+  /**
+   * The calls to the hub over two-way TLS, signed, with the hub's signed answers checked:
+   * `ChainSecurity.client(hubOin)` of securityFromFlags. Takes precedence over hubDispatcher.
+   */
+  hubClient?: {
+    dispatcher: Dispatcher;
+    sign: (envelope: string) => string;
+    verify: (raw: string) => string | undefined;
+  };
   /** Where the registrations in the hub are remembered between runs; default: beside the data file. */
   stateFile?: string;
   /** How often the file is checked for changes. */
@@ -78,6 +87,7 @@ export async function startGemeenteServer(o: GemeenteServerOptions): Promise<Run
           ),
         ...(o.service.sign && { sign: o.service.sign }),
         ...(o.hubDispatcher && { dispatcher: o.hubDispatcher }),
+        ...o.hubClient,
       })
     : undefined;
   let lastSync: Promise<SyncResult | undefined> = sync

@@ -26,6 +26,8 @@ export interface SyncOptions {
   log?: (line: string, counts: SyncResult) => void;
   dispatcher?: Dispatcher;
   sign?: (envelope: string) => string;
+  /** Checks the hub's signed answer; a reason to refuse it, or undefined (see ChainSecurity.client). */
+  verify?: (raw: string) => string | undefined;
   /**
    * Where what the hub holds is remembered between runs, so that a client who left while
    * the gemeente's service was stopped is withdrawn at the next start.
@@ -176,6 +178,7 @@ export class VerwijsindexSync {
       timeoutMs: this.o.timeoutMs ?? 10_000,
       ...(this.o.dispatcher && { dispatcher: this.o.dispatcher }),
       ...(this.o.sign && { sign: this.o.sign }),
+      ...(this.o.verify && { verify: this.o.verify }),
     });
     if (!r.ok) return 'mislukt';
     if (r.env.payload.local === 'NietGerechtigd') return 'geweigerd';

@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_MAX_FOUTEN_PCT, verwerk } from '../batch/ingest.js';
 import { rapportAlsTekst, type Rapport } from '../batch/report.js';
+import { UPLOAD_LIMITS } from '../security/limits.js';
 import type { Gemeente, Levering, Store } from '../store/types.js';
 import type { HubContext } from './hub.js';
 
@@ -33,12 +34,15 @@ export interface UploadOptions {
   dir: string;
   /** Largest body accepted, in bytes. */
   maxBytes: number;
+  /** How long receiving the body may take (default UPLOAD_LIMITS.maxMillis): stops a sender that trickles. */
+  maxMillis?: number;
   maxFoutenPct?: number;
   /** Called when a background load ends (tests, metrics); never with personal data. */
   onVerwerkt?: (leveringId: number, status: string) => void;
 }
 
-export const DEFAULT_UPLOAD_MAX_BYTES = 4 * 1024 ** 3;
+/** The whole-file limits of an upload are those of src/security/limits.ts. */
+export const DEFAULT_UPLOAD_MAX_BYTES = UPLOAD_LIMITS.maxBytes;
 
 /** DKD_UPLOAD_DIR (default ./data/uploads), DKD_UPLOAD_MAX_BYTES (default 4 GiB), DKD_MAX_FOUTEN_PCT. */
 export function uploadOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): UploadOptions {
@@ -54,6 +58,7 @@ export function uploadOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Uplo
 }
 
 class TeGroot extends Error {}
+class TeLangzaam extends Error {}
 
 export function uploadPlugin(o: UploadOptions) {
   return async (app: FastifyInstance, hub: HubContext): Promise<void> => {
@@ -141,6 +146,10 @@ export function uploadPlugin(o: UploadOptions) {
         const tmp = join(o.dir, `upload-${randomUUID()}.part`);
         const hash = createHash('sha256');
         let bytes = 0;
+        const timer = setTimeout(
+          () => req.raw.destroy(new TeLangzaam()),
+          o.maxMillis ?? UPLOAD_LIMITS.maxMillis,
+        );
         try {
           await pipeline(
             req.raw,
@@ -154,8 +163,12 @@ export function uploadPlugin(o: UploadOptions) {
             }),
             createWriteStream(tmp),
           );
+          clearTimeout(timer);
         } catch (e) {
+          clearTimeout(timer);
           await rm(tmp, { force: true });
+          // The connection is gone; there is nobody left to answer.
+          if (e instanceof TeLangzaam) return reply;
           if (e instanceof TeGroot) {
             reply.header('connection', 'close');
             return reply.code(413).send({ fout: `het bestand is groter dan ${o.maxBytes} bytes` });

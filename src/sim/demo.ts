@@ -5,9 +5,19 @@
  * webservice and combinatie gemeenten run their own web services, which register their
  * clients in the hub's verwijsindex through IBVerwijsindex as a real gemeente would.
  * Some clients are known to several gemeenten (the generator's shared BSN pool).
+ *
+ * By default the whole chain runs as in production: a test PKI (made once under the data
+ * directory, reused later) gives the hub, the gemeenten and the chain partners certificates
+ * with their OINs; every hop is two-way TLS and every message is signed and checked, and the
+ * hub keeps its protocol under a key of its own. `insecureDev` gives the old plain-HTTP demo.
  */
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { protocolKey, type ProtocolKey } from '../audit/protocol.js';
+import { securityFromFlags, type ChainSecurity } from '../security/config.js';
+import { gemeenteOin, initPki, PKI_PARTIES } from '../security/pki.js';
+import { StoreReplayGuard } from '../security/replay.js';
 import { loadDossiers } from '../batch/reader.js';
 import { verwerk } from '../batch/ingest.js';
 import type { Dossier } from '../domain/model.js';
@@ -49,6 +59,21 @@ export interface DemoOptions {
   clients: number;
   logger?: HubOptions['logger'];
   log?: (line: string) => void;
+  /** Plain HTTP with OINs from wsa:From, as before the trust work (local work only). */
+  insecureDev?: boolean;
+  /** The protocol key over TLS; default: one made once and kept in the data directory. */
+  protocolKey?: ProtocolKey;
+}
+
+/** What a chain partner needs to ask the demo over two-way TLS. */
+export interface DemoTls {
+  /** The test PKI's folder. */
+  dir: string;
+  ca: string;
+  partners: Record<'uwv' | 'svb', { oin: string; cert: string; key: string }>;
+  hubOin: string;
+  /** The protocol key the demo made (undefined when it was given from outside). */
+  protocolKeyFile?: string;
 }
 
 export interface DemoVoorbeelden {
@@ -65,7 +90,36 @@ export interface RunningDemo {
   soap: { path: string; url: string; wsdl: string }[];
   gemeenten: { code: string; naam: string; methode: Methode; clienten: number; url?: string }[];
   voorbeelden: DemoVoorbeelden;
+  /** Absent with insecureDev. */
+  tls?: DemoTls;
   close(): Promise<void>;
+}
+
+const pkiName = (code: string) => `gemeente-${code}`;
+
+/** The demo's test PKI: made on the first start, reused on later ones (the files are its state). */
+async function demoPki(dir: string, log: (line: string) => void): Promise<string> {
+  const pkiDir = join(dir, 'pki');
+  const names = ['ca', 'hub', 'uwv', 'svb', ...DEMO_GEMEENTEN.map((g) => pkiName(g.code))];
+  const whole = names.every(
+    (n) => existsSync(join(pkiDir, `${n}.pem`)) && existsSync(join(pkiDir, `${n}.key`)),
+  );
+  if (!whole) {
+    log(`test-PKI maken in ${pkiDir}`);
+    await initPki(
+      pkiDir,
+      DEMO_GEMEENTEN.map((g) => g.code),
+      { force: true },
+    );
+  }
+  return pkiDir;
+}
+
+/** The demo's own protocol key, made once (like `openssl rand -hex 32`) and kept with mode 0600. */
+function demoProtocolKey(dir: string): { key: ProtocolKey; file: string } {
+  const file = join(dir, 'protocol.key');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return { key: protocolKey(readFileSync(file, 'utf8')), file };
 }
 
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
@@ -93,17 +147,39 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     data.set(g.code, (await loadDossiers(file)).dossiers);
   }
 
+  const secure = !o.insecureDev;
+  const pkiDir = secure ? await demoPki(dir, log) : undefined;
+  const madeKey = secure && !o.protocolKey ? demoProtocolKey(dir) : undefined;
+  const oinOf = (code: string) => (secure ? gemeenteOin(code) : devGemeenteOin(code));
+  const afnemers = secure
+    ? [
+        { oin: PKI_PARTIES.uwv.oin, naam: 'UWV' },
+        { oin: PKI_PARTIES.svb.oin, naam: 'SVB' },
+      ]
+    : DEMO_AFNEMERS;
   const store = await openStore(o.store);
   const started: { close(): Promise<void> }[] = [];
+  /** The trust set-up of a party of the test PKI, closed with the demo. */
+  const securityOf = (name: string, shared = false): ChainSecurity => {
+    const sec = securityFromFlags({
+      tlsCert: join(pkiDir!, `${name}.pem`),
+      tlsKey: join(pkiDir!, `${name}.key`),
+      tlsCa: join(pkiDir!, 'ca.pem'),
+      // The hub's replay guard is in the store, as with `dkd serve`.
+      ...(shared && { replayGuard: new StoreReplayGuard(store) }),
+    })!;
+    started.push(sec);
+    return sec;
+  };
   try {
     for (const g of DEMO_GEMEENTEN)
       await store.upsertGemeente({
         code: g.code,
         naam: g.naam,
-        oin: devGemeenteOin(g.code),
+        oin: oinOf(g.code),
         methode: g.methode,
       });
-    for (const a of DEMO_AFNEMERS)
+    for (const a of afnemers)
       await store.upsertAfnemer({
         ...a,
         diensten: [
@@ -120,11 +196,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       if (r.status === 'geladen') log(`verzamelbestand van ${g.naam} geladen`);
     }
 
+    const hubSec = secure ? securityOf('hub', true) : undefined;
+    const key = o.protocolKey ?? madeKey?.key;
     const hub = await startHubServer({
       port: o.port,
       host: o.host,
       store,
-      insecureDev: true,
+      insecureDev: !secure,
+      ...(hubSec && { hubOin: hubSec.oin, extra: hubSec.hub }),
+      ...(key && { protocolKey: key }),
       ...(o.logger !== undefined && { logger: o.logger }),
     });
     started.push(hub);
@@ -133,16 +213,19 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const services = new Map<string, RunningGemeente>();
     for (const g of DEMO_GEMEENTEN) {
       if (g.methode === 'batch') continue;
+      const gSec = secure ? securityOf(pkiName(g.code)) : undefined;
       const running = await startGemeenteServer({
         service: {
           code: g.code,
-          oin: devGemeenteOin(g.code),
+          oin: oinOf(g.code),
+          ...gSec?.gemeente,
           ...(g.delayMs !== undefined && { storing: { delayMs: g.delayMs } }),
         },
         dataFile: files.get(g.code)!,
         port: 0,
         host: o.host,
         hubUrl: base,
+        ...(gSec && hubSec && { hubClient: gSec.client(hubSec.oin) }),
         log: (l) => log(`${g.naam}: ${l}`),
       });
       started.push(running);
@@ -150,7 +233,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       await store.upsertGemeente({
         code: g.code,
         naam: g.naam,
-        oin: devGemeenteOin(g.code),
+        oin: oinOf(g.code),
         methode: g.methode,
         endpoints: DATA_SERVICES.map((s) => ({
           dienst: s.dienst,
@@ -199,6 +282,27 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         ...(services.has(g.code) && { url: services.get(g.code)!.url }),
       })),
       voorbeelden,
+      ...(pkiDir &&
+        hubSec && {
+          tls: {
+            dir: pkiDir,
+            ca: join(pkiDir, 'ca.pem'),
+            partners: {
+              uwv: {
+                oin: PKI_PARTIES.uwv.oin,
+                cert: join(pkiDir, 'uwv.pem'),
+                key: join(pkiDir, 'uwv.key'),
+              },
+              svb: {
+                oin: PKI_PARTIES.svb.oin,
+                cert: join(pkiDir, 'svb.pem'),
+                key: join(pkiDir, 'svb.key'),
+              },
+            },
+            hubOin: hubSec.oin,
+            ...(madeKey && { protocolKeyFile: madeKey.file }),
+          },
+        }),
       async close() {
         while (started.length)
           await started

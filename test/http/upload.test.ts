@@ -157,6 +157,41 @@ describe('upload of a verzamelbestand', () => {
     expect((await store.listLeveringen(A)).length).toBe(before);
   }, 60_000);
 
+  it('cuts off a sender that trickles (the time limit of UPLOAD_LIMITS): the connection is closed and nothing is kept', async () => {
+    const slow = join(dir, 'slow');
+    const h = await startHub({
+      store,
+      plugins: [uploadPlugin({ dir: slow, maxBytes: MAX, maxMillis: 300 })],
+    });
+    try {
+      const before = (await store.listLeveringen(A)).length;
+      // The request is never ended: only the hub's time limit can end it.
+      const ended = await new Promise<string>((resolve) => {
+        const req = request(`${h.url}/verzamelbestand`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/xml',
+            'x-dkd-oin': OIN.gemeente(A),
+            'transfer-encoding': 'chunked',
+          },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(`antwoord ${res.statusCode}`);
+        });
+        req.on('error', () => resolve('afgebroken'));
+        req.write('<?xml version="1.0"?>');
+      });
+      expect(ended).toBe('afgebroken');
+      // The hub removes the partial file just after it has closed the connection.
+      for (let i = 0; i < 100 && readdirSync(slow).length; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readdirSync(slow)).toEqual([]);
+      expect((await store.listLeveringen(A)).length).toBe(before);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('a hub that starts takes up a delivery received but not processed before it stopped', async () => {
     const path = await file('achtergelaten', B, 7);
     const other = join(dir, 'uploads-2');
