@@ -11,16 +11,17 @@
  * for the gemeente is not processed again: the report says `ongewijzigd`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { Codetabellen } from '../domain/codetabellen.js';
-import { clustersVan } from '../domain/model.js';
-import { dossierToJson } from '../domain/json.js';
 import type { DossierRow, MutatieOp, Store } from '../store/types.js';
-import { RecordChecker } from './check.js';
-import { type FormaatVersie, isLive, type SoortLevering } from './format.js';
-import { BestandFout, readVerzamelbestand, type KopInfo } from './reader.js';
-import { bevinding, MAX_BEVINDINGEN, type Rapport, samenvatting } from './report.js';
+import { FORMAAT_VERSIES, type FormaatVersie, isLive, type SoortLevering } from './format.js';
+import { type Gelezen, leesEnControleer, nieuwDeel, type RecordDeel } from './lezen.js';
+import { BestandFout, type KopInfo } from './reader.js';
+import { bevinding, type Rapport, samenvatting } from './report.js';
+import { foutUitData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
 export interface VerwerkOptions {
   file: string;
@@ -43,11 +44,30 @@ export interface VerwerkOptions {
   now?: () => Date;
   /** The format versions known (default: every version of ./format). */
   versies?: readonly FormaatVersie[];
+  /**
+   * Read and check in a Worker thread while this thread writes to the store (default: yes,
+   * unless DKD_INGEST_THREADS=0). Versions other than those of ./format cannot cross to a
+   * Worker (they hold functions): with those the pass always runs on this thread.
+   */
+  threads?: boolean;
+  /** Limits of the Worker's heap (default: Node's). */
+  workerLimits?: ResourceLimits;
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
 /** Dossiers per writeDossiers call: enough to amortise a transaction, few enough to die young in the heap. */
 const WRITE_BATCH = 100;
+/**
+ * Batches the Worker may have posted that the store has not written yet. Two keep the store
+ * busy while the next batch is made; more only hold memory (about 0.4 MB a batch).
+ */
+const KREDIET = 4;
+/**
+ * At the start the Worker may run further ahead: the main thread is still hashing the file
+ * and checking the Kop against the store, and cannot write yet. The credits of the first
+ * VOORSPRONG - KREDIET batches are not given back, so after the start it is KREDIET again.
+ */
+const VOORSPRONG = 32;
 
 /** The limit from the environment (DKD_MAX_FOUTEN_PCT), else the default. */
 export function maxFoutenPctFromEnv(): number {
@@ -73,18 +93,163 @@ class AlGeladen extends Error {
   }
 }
 
+/** The storing half of the pass, on the main thread: what the reading half hands over. */
+interface Opslag {
+  kop(k: KopInfo): Promise<void>;
+  rijen(rows: DossierRow[]): Promise<void>;
+  ops(ops: MutatieOp[]): void;
+}
+
+interface Lees {
+  file: string;
+  loading: boolean;
+  batch: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  versies?: readonly FormaatVersie[];
+  codes?: Codetabellen;
+  workerLimits?: ResourceLimits;
+}
+
+/** Whether the pass runs in a Worker: the option, else DKD_INGEST_THREADS (0 is off), else yes. */
+function useThreads(o: VerwerkOptions): boolean {
+  if (o.versies && !o.versies.every((v) => FORMAAT_VERSIES.includes(v))) return false;
+  if (o.threads !== undefined) return o.threads;
+  const env = process.env.DKD_INGEST_THREADS;
+  return env === undefined || env === '' || env !== '0';
+}
+
+/**
+ * The Worker's script: beside this module in the built package. Run from the sources (the
+ * tests), this module is a .ts file and the script is the built one in dist/.
+ */
+export function ingestWorkerUrl(): URL {
+  const here = import.meta.url;
+  return /\.ts$/.test(here)
+    ? new URL('../../dist/batch/ingest-worker.js', here)
+    : new URL('./ingest-worker.js', here);
+}
+
+/** Both halves on this thread, one after the other. */
+function inThread(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gelezen> {
+  return leesEnControleer(
+    {
+      file: l.file,
+      loading: l.loading,
+      codes: l.codes ?? Codetabellen.load(),
+      ...(l.versies && { versies: l.versies }),
+      batch: l.batch,
+      onKop: (k) => opslag.kop(k),
+      onRijen: (rows) => opslag.rijen(rows),
+      onOps: (ops) => opslag.ops(ops),
+      ...(l.onProgress && { onProgress: l.onProgress }),
+    },
+    deel,
+  );
+}
+
+/**
+ * The reading half in a Worker, the storing half here. Messages are handled one at a time
+ * in arrival order; a batch's credit goes back once it is written, so the Worker runs at
+ * most KREDIET batches ahead of the store (VOORSPRONG at the start). The Worker does not
+ * wait for the Kop checks: when they fail, it is terminated, and what it read is dropped. Any failure, here or there, terminates the
+ * Worker and rejects: never an uncaught error in the process (the hub runs this too).
+ */
+async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gelezen> {
+  const url = ingestWorkerUrl();
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(`ingest: ${fileURLToPath(url)} ontbreekt (npm run build)`);
+  const data: WorkerData = {
+    file: l.file,
+    loading: l.loading,
+    ...(l.versies && { versies: l.versies.map((v) => v.versie) }),
+    ...(l.codes && { codes: l.codes.names().map((n) => l.codes!.tabel(n)!) }),
+    batch: l.batch,
+    krediet: VOORSPRONG,
+    voortgang: l.onProgress !== undefined,
+  };
+  const worker = new Worker(url, {
+    workerData: data,
+    ...(l.workerLimits && { resourceLimits: l.workerLimits }),
+  });
+  const send = (m: NaarWorker) => worker.postMessage(m);
+  return new Promise<Gelezen>((resolve, reject) => {
+    let chain = Promise.resolve();
+    let batches = 0;
+    const credit = () => {
+      if (++batches > VOORSPRONG - KREDIET) send({ t: 'krediet' });
+    };
+    let klaar: Gelezen | undefined;
+    let done = false;
+    const fail = (e: unknown) => {
+      if (done) return;
+      done = true;
+      // terminate() settles once the thread is gone; the promise rejects after that.
+      void worker.terminate().finally(() => reject(e));
+    };
+    const handle = async (m: NaarMain): Promise<void> => {
+      if (done) return;
+      switch (m.t) {
+        case 'kop': {
+          const versie = (l.versies ?? FORMAAT_VERSIES).find((v) => v.versie === m.versie)!;
+          await opslag.kop({ versie, kop: m.kop });
+          return;
+        }
+        case 'rijen':
+          await opslag.rijen(m.rows);
+          credit();
+          return;
+        case 'ops':
+          opslag.ops(m.ops);
+          credit();
+          return;
+        case 'klaar':
+          Object.assign(deel, m.deel);
+          klaar = { bytes: m.bytes, rows: m.rows, ops: m.ops };
+          return;
+        case 'fout':
+          Object.assign(deel, m.deel);
+          throw foutUitData(m.fout);
+      }
+    };
+    worker.on('message', (m: NaarMain) => {
+      // Progress is what the Worker has read: shown at once, not after the writes before it.
+      if (m.t === 'voortgang') {
+        if (!done) l.onProgress?.(m.bytes, m.total);
+      } else chain = chain.then(() => handle(m)).catch(fail);
+    });
+    // An uncaught error in the Worker (e.g. out of its heap): only its kind, no text that
+    // could hold data from the file.
+    worker.on('error', (e: Error & { code?: string }) => {
+      chain = chain.then(() => fail(new Error(`ingest-worker: ${e.code ?? e.name}`)));
+    });
+    // Messages are delivered before 'exit'; the chain puts the end after every batch.
+    worker.on('exit', (code) => {
+      chain = chain.then(() => {
+        if (done) return;
+        if (klaar) {
+          done = true;
+          resolve(klaar);
+        } else fail(new Error(`ingest-worker stopte onverwacht (code ${code})`));
+      });
+    });
+  });
+}
+
 export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
   const now = o.now ?? (() => new Date());
   const store = o.store;
   if (o.modus === 'ingest' && !store) throw new Error('ingest needs a store');
   const maxPct = o.maxFoutenPct ?? DEFAULT_MAX_FOUTEN_PCT;
-  const codes = o.codes ?? Codetabellen.load();
-  const sha256 = o.sha256 ?? (await sha256File(o.file));
+  const threads = useThreads(o);
+  // With a Worker, this thread hashes the file while the Worker reads it.
+  const hash = o.sha256 !== undefined ? Promise.resolve(o.sha256) : sha256File(o.file);
+  hash.catch(() => undefined);
+  if (!threads) await hash;
   const r: Rapport = {
     status: o.modus === 'validate' ? 'gevalideerd' : 'geladen',
     modus: o.modus,
     ...(o.leveringId !== undefined && { levering: o.leveringId }),
-    bestand: { naam: o.bestandsnaam ?? basename(o.file), sha256, bytes: 0 },
+    bestand: { naam: o.bestandsnaam ?? basename(o.file), sha256: '', bytes: 0 },
     telling: { records: 0, goed: 0, overgeslagen: 0, dossiers: 0, verwijderingen: 0, bevindingen: 0 },
     bestandsbevindingen: [],
     perRegel: {},
@@ -101,101 +266,94 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
 
   let leveringId = o.leveringId;
   let generatie: number | undefined;
-  let checker: RecordChecker | undefined;
   let kopInfo: KopInfo | undefined;
   let soort: SoortLevering = 'volledig';
-  let rows: DossierRow[] = [];
   const ops: MutatieOp[] = [];
   const loading = o.modus === 'ingest';
+  // The reading half counts into `deel`; it is copied into the report once, when the pass
+  // has ended either way (before any refusal of the whole file adds to perRegel).
+  const deel = nieuwDeel();
+  let overgenomen = false;
+  const neemOver = () => {
+    if (overgenomen) return;
+    overgenomen = true;
+    Object.assign(r.telling, deel.telling);
+    Object.assign(r.perRegel, deel.perRegel);
+    r.bevindingen = deel.bevindingen;
+    r.bevindingenWeggelaten = deel.bevindingenWeggelaten;
+  };
 
-  const flush = async () => {
-    if (generatie !== undefined && rows.length) {
-      const batch = rows;
-      rows = [];
-      await store!.writeDossiers(generatie, batch);
-    }
+  /** The storing half: the checks of the Kop that need the store, and the writes. */
+  const opslag: Opslag = {
+    kop: async (k) => {
+      const sha256 = (r.bestand.sha256 = await hash);
+      kopInfo = k;
+      soort = k.kop.soortLevering as SoortLevering;
+      const gemeente = k.kop.cdPartijSuwi;
+      r.kop = {
+        gemeente,
+        soort,
+        formaatversie: k.versie.versie,
+        aangemaakt: k.kop.datTijdAanmaak,
+        aantalRecords: k.kop.aantalRecords,
+      };
+      if (!isLive(k.versie, now()))
+        throw new BestandFout(
+          'versie-niet-live',
+          `formaatversie ${k.versie.versie} wordt nu niet aangenomen`,
+        );
+      if (o.verwachteGemeente !== undefined && gemeente !== o.verwachteGemeente)
+        throw new BestandFout(
+          'gemeente-niet-afzender',
+          'de gemeente in de Kop is niet de gemeente die het bestand aanlevert',
+        );
+      if (store && !(await store.getGemeente(gemeente)))
+        throw new BestandFout('gemeente-onbekend', 'de gemeente in de Kop is niet aangemeld bij de hub');
+      if (!loading) return;
+      const eerder = await store!.findGeladenLevering(gemeente, sha256);
+      if (eerder) throw new AlGeladen(eerder.id);
+      const meta = {
+        gemeente,
+        soort,
+        formaatVersie: k.versie.versie,
+        aangemaakt: k.kop.datTijdAanmaak,
+      };
+      if (leveringId === undefined) {
+        const l = await store!.createLevering({
+          ...meta,
+          bestandHash: sha256,
+          bestandsnaam: r.bestand.naam,
+          status: 'verwerken',
+        });
+        leveringId = l.id;
+        r.levering = l.id;
+      } else {
+        await store!.updateLevering(leveringId, { ...meta, status: 'verwerken' });
+      }
+      if (soort === 'volledig') generatie = await store!.beginGeneratie(gemeente, leveringId);
+    },
+    rijen: async (rows) => {
+      if (generatie !== undefined && rows.length) await store!.writeDossiers(generatie, rows);
+    },
+    ops: (list) => {
+      for (const op of list) ops.push(op);
+    },
   };
 
   try {
-    await readVerzamelbestand(o.file, {
+    const lees = {
+      file: o.file,
+      loading,
+      batch: WRITE_BATCH,
       ...(o.onProgress && { onProgress: o.onProgress }),
       ...(o.versies && { versies: o.versies }),
-      onKop: async (k) => {
-        kopInfo = k;
-        soort = k.kop.soortLevering as SoortLevering;
-        const gemeente = k.kop.cdPartijSuwi;
-        r.kop = {
-          gemeente,
-          soort,
-          formaatversie: k.versie.versie,
-          aangemaakt: k.kop.datTijdAanmaak,
-          aantalRecords: k.kop.aantalRecords,
-        };
-        if (!isLive(k.versie, now()))
-          throw new BestandFout(
-            'versie-niet-live',
-            `formaatversie ${k.versie.versie} wordt nu niet aangenomen`,
-          );
-        if (o.verwachteGemeente !== undefined && gemeente !== o.verwachteGemeente)
-          throw new BestandFout(
-            'gemeente-niet-afzender',
-            'de gemeente in de Kop is niet de gemeente die het bestand aanlevert',
-          );
-        if (store && !(await store.getGemeente(gemeente)))
-          throw new BestandFout('gemeente-onbekend', 'de gemeente in de Kop is niet aangemeld bij de hub');
-        checker = new RecordChecker({ codes, versie: k.versie, gemeente, soort });
-        if (!loading) return;
-        const eerder = await store!.findGeladenLevering(gemeente, sha256);
-        if (eerder) throw new AlGeladen(eerder.id);
-        const meta = {
-          gemeente,
-          soort,
-          formaatVersie: k.versie.versie,
-          aangemaakt: k.kop.datTijdAanmaak,
-        };
-        if (leveringId === undefined) {
-          const l = await store!.createLevering({
-            ...meta,
-            bestandHash: sha256,
-            bestandsnaam: r.bestand.naam,
-            status: 'verwerken',
-          });
-          leveringId = l.id;
-          r.levering = l.id;
-        } else {
-          await store!.updateLevering(leveringId, { ...meta, status: 'verwerken' });
-        }
-        if (soort === 'volledig') generatie = await store!.beginGeneratie(gemeente, leveringId);
-      },
-      onBatch: async (records) => {
-        for (const rec of records) {
-          const c = checker!.check(rec);
-          r.telling.records++;
-          const ok = c.soort !== 'fout';
-          if (ok) r.telling.goed++;
-          else r.telling.overgeslagen++;
-          for (const f of c.findings) {
-            r.telling.bevindingen++;
-            r.perRegel[f.rule] = (r.perRegel[f.rule] ?? 0) + 1;
-            if (r.bevindingen.length < MAX_BEVINDINGEN) r.bevindingen.push(bevinding(f, rec.nr, ok));
-            else r.bevindingenWeggelaten++;
-          }
-          if (c.soort === 'dossier') {
-            r.telling.dossiers++;
-            if (!loading) continue;
-            const row = { bsn: c.bsn, clusters: clustersVan(c.dossier), data: dossierToJson(c.dossier) };
-            if (soort === 'volledig') rows.push(row);
-            else ops.push({ bsn: c.bsn, dossier: row });
-          } else if (c.soort === 'verwijdering') {
-            r.telling.verwijderingen++;
-            if (loading) ops.push({ bsn: c.bsn, dossier: null });
-          }
-        }
-        if (rows.length >= WRITE_BATCH) await flush();
-      },
-    }).then((res) => {
-      r.bestand.bytes = res.bytes;
-    });
+      ...(o.codes && { codes: o.codes }),
+      ...(o.workerLimits && { workerLimits: o.workerLimits }),
+    };
+    const gelezen = threads ? await inWorker(lees, opslag, deel) : await inThread(lees, opslag, deel);
+    r.bestand.bytes = gelezen.bytes;
+    neemOver();
+    opslag.ops(gelezen.ops);
 
     const kop = kopInfo!.kop;
     if (r.telling.records !== kop.aantalRecords)
@@ -212,7 +370,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
     if (r.status === 'geweigerd' || !loading) {
       if (generatie !== undefined) await store!.abandonGeneratie(generatie);
     } else if (soort === 'volledig') {
-      await flush();
+      await opslag.rijen(gelezen.rows);
       const a = await store!.activateGeneratie(generatie!);
       r.effect = {
         generatie: a.generatieId,
@@ -232,6 +390,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       };
     }
   } catch (e) {
+    neemOver();
     if (generatie !== undefined) await store!.abandonGeneratie(generatie).catch(() => undefined);
     if (e instanceof AlGeladen) {
       r.status = 'ongewijzigd';
@@ -256,6 +415,8 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       throw e;
     }
   }
+  r.bestand.sha256 = await hash;
+  const sha256 = r.bestand.sha256;
   r.klaar = now().toISOString();
   if (loading && store) {
     const status =

@@ -1,0 +1,117 @@
+/**
+ * The reading half of validate/ingest: everything that does not need the store. One pass
+ * over the file (./reader), every record checked (./check), the report's per-record part
+ * counted (counts, totals per rule, the first findings), and the good records turned into
+ * rows ready for the store (BSN, clusters, the dossier as JSON text).
+ *
+ * ./ingest runs it either on the main thread or in a Worker (./ingest-worker): the same
+ * code in both, so that both give the same report. The storing half (store checks on the
+ * Kop, writing, activation) gets the Kop, the rows and the operations through callbacks
+ * that may wait; waiting there is what holds the reading back when the store falls behind.
+ */
+import type { Codetabellen } from '../domain/codetabellen.js';
+import { dossierToJson } from '../domain/json.js';
+import { clustersVan } from '../domain/model.js';
+import type { DossierRow, MutatieOp } from '../store/types.js';
+import { RecordChecker } from './check.js';
+import type { FormaatVersie, SoortLevering } from './format.js';
+import { readVerzamelbestand, type KopInfo } from './reader.js';
+import { bevinding, MAX_BEVINDINGEN, type Rapport } from './report.js';
+
+/** The part of the report the reading half fills; the storing half copies it into the Rapport. */
+export interface RecordDeel {
+  telling: Rapport['telling'];
+  perRegel: Record<string, number>;
+  bevindingen: Rapport['bevindingen'];
+  bevindingenWeggelaten: number;
+}
+
+export function nieuwDeel(): RecordDeel {
+  return {
+    telling: { records: 0, goed: 0, overgeslagen: 0, dossiers: 0, verwijderingen: 0, bevindingen: 0 },
+    perRegel: {},
+    bevindingen: [],
+    bevindingenWeggelaten: 0,
+  };
+}
+
+export interface LeesOptions {
+  file: string;
+  /** Make rows and operations (ingest); validate only counts. */
+  loading: boolean;
+  codes: Codetabellen;
+  versies?: readonly FormaatVersie[];
+  /** Rows (or operations) handed over at once: at least this many, after a chunk of the file. */
+  batch: number;
+  /** The decoded Kop; the pass goes on when it resolves and stops when it throws. */
+  onKop(k: KopInfo): void | Promise<void>;
+  /** Rows of a volledig, in file order; the pass waits for it. */
+  onRijen(rows: DossierRow[]): void | Promise<void>;
+  /** Operations of a mutatie, in file order; the pass waits for it. */
+  onOps(ops: MutatieOp[]): void | Promise<void>;
+  onProgress?(bytesRead: number, totalBytes: number): void;
+}
+
+export interface Gelezen {
+  bytes: number;
+  /** Rows and operations not yet handed over (fewer than a batch), for the storing half to finish with. */
+  rows: DossierRow[];
+  ops: MutatieOp[];
+}
+
+/**
+ * Reads and checks the whole file, counting into `deel`. A BestandFout (or any other error)
+ * leaves `deel` as far as the pass got, which the report shows.
+ */
+export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promise<Gelezen> {
+  let checker: RecordChecker | undefined;
+  let soort: SoortLevering = 'volledig';
+  let rows: DossierRow[] = [];
+  let ops: MutatieOp[] = [];
+  const t = deel.telling;
+  const res = await readVerzamelbestand(o.file, {
+    ...(o.onProgress && { onProgress: o.onProgress }),
+    ...(o.versies && { versies: o.versies }),
+    onKop: async (k) => {
+      soort = k.kop.soortLevering as SoortLevering;
+      await o.onKop(k);
+      checker = new RecordChecker({ codes: o.codes, versie: k.versie, gemeente: k.kop.cdPartijSuwi, soort });
+    },
+    onBatch: async (records) => {
+      for (const rec of records) {
+        const c = checker!.check(rec);
+        t.records++;
+        const ok = c.soort !== 'fout';
+        if (ok) t.goed++;
+        else t.overgeslagen++;
+        for (const f of c.findings) {
+          t.bevindingen++;
+          deel.perRegel[f.rule] = (deel.perRegel[f.rule] ?? 0) + 1;
+          if (deel.bevindingen.length < MAX_BEVINDINGEN) deel.bevindingen.push(bevinding(f, rec.nr, ok));
+          else deel.bevindingenWeggelaten++;
+        }
+        if (c.soort === 'dossier') {
+          t.dossiers++;
+          if (!o.loading) continue;
+          const row = { bsn: c.bsn, clusters: clustersVan(c.dossier), data: dossierToJson(c.dossier) };
+          if (soort === 'volledig') rows.push(row);
+          else ops.push({ bsn: c.bsn, dossier: row });
+        } else if (c.soort === 'verwijdering') {
+          t.verwijderingen++;
+          if (o.loading) ops.push({ bsn: c.bsn, dossier: null });
+        }
+      }
+      if (rows.length >= o.batch) {
+        const b = rows;
+        rows = [];
+        await o.onRijen(b);
+      }
+      if (ops.length >= o.batch) {
+        const b = ops;
+        ops = [];
+        await o.onOps(b);
+      }
+    },
+  });
+  return { bytes: res.bytes, rows, ops };
+}

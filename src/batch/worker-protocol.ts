@@ -1,0 +1,67 @@
+/**
+ * The messages between ./ingest (main thread, the storing half) and ./ingest-worker (the
+ * reading half in a Worker). Everything crosses by structured clone: plain data only.
+ *
+ * worker -> main: `kop` once; `rijen`/`ops` batches, each costing one credit; `voortgang`
+ * now and then; finally `klaar` or `fout`, each with the report's per-record part as far as
+ * the worker got. The worker does not wait for the Kop checks: when they fail, the main
+ * thread terminates it.
+ * main -> worker: `krediet` when a batch has been handled.
+ */
+import type { Codetabel } from '../domain/codetabellen.js';
+import type { DossierRow, MutatieOp } from '../store/types.js';
+import type { Kop } from './format.js';
+import type { RecordDeel } from './lezen.js';
+import { BestandFout } from './reader.js';
+import type { Finding } from '../suwiml/xml/codec.js';
+
+export interface WorkerData {
+  file: string;
+  loading: boolean;
+  /** Names of the format versions (all of ./format when absent). */
+  versies?: string[];
+  /** The code tables when not the shipped ones. */
+  codes?: Codetabel[];
+  batch: number;
+  /** Credits at the start: batches the worker may send before the main thread gives one back. */
+  krediet: number;
+  /** Report progress (at most every `voortgangBytes`). */
+  voortgang: boolean;
+}
+
+export type NaarMain =
+  | { t: 'kop'; versie: string; kop: Kop }
+  | { t: 'rijen'; rows: DossierRow[] }
+  | { t: 'ops'; ops: MutatieOp[] }
+  | { t: 'voortgang'; bytes: number; total: number }
+  | { t: 'klaar'; bytes: number; rows: DossierRow[]; ops: MutatieOp[]; deel: RecordDeel }
+  | { t: 'fout'; fout: FoutData; deel: RecordDeel };
+
+export type NaarWorker = { t: 'krediet' };
+
+/** An error as data: a BestandFout whole (its findings may hold personal data: never log them). */
+export type FoutData =
+  | { soort: 'bestand'; rule: string; message: string; line?: number; findings: Finding[] }
+  | { soort: 'anders'; name: string; message: string; code?: string };
+
+export function foutNaarData(e: unknown): FoutData {
+  if (e instanceof BestandFout)
+    return {
+      soort: 'bestand',
+      rule: e.rule,
+      message: e.message,
+      ...(e.line !== undefined && { line: e.line }),
+      findings: e.findings,
+    };
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code = (err as NodeJS.ErrnoException).code;
+  return { soort: 'anders', name: err.name, message: err.message, ...(typeof code === 'string' && { code }) };
+}
+
+export function foutUitData(d: FoutData): Error {
+  if (d.soort === 'bestand') return new BestandFout(d.rule, d.message, d.line, d.findings);
+  const e = new Error(d.message) as NodeJS.ErrnoException;
+  e.name = d.name;
+  if (d.code !== undefined) e.code = d.code;
+  return e;
+}
