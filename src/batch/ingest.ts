@@ -114,8 +114,7 @@ interface Lees {
 function useThreads(o: VerwerkOptions): boolean {
   if (o.versies && !o.versies.every((v) => FORMAAT_VERSIES.includes(v))) return false;
   if (o.threads !== undefined) return o.threads;
-  const env = process.env.DKD_INGEST_THREADS;
-  return env === undefined || env === '' || env !== '0';
+  return process.env.DKD_INGEST_THREADS !== '0';
 }
 
 /**
@@ -151,8 +150,9 @@ function inThread(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gelezen> {
  * The reading half in a Worker, the storing half here. Messages are handled one at a time
  * in arrival order; a batch's credit goes back once it is written, so the Worker runs at
  * most KREDIET batches ahead of the store (VOORSPRONG at the start). The Worker does not
- * wait for the Kop checks: when they fail, it is terminated, and what it read is dropped. Any failure, here or there, terminates the
- * Worker and rejects: never an uncaught error in the process (the hub runs this too).
+ * wait for the Kop checks: when they fail, it is terminated and what it read is dropped.
+ * Any failure, here or there, terminates the Worker and rejects: never an uncaught error
+ * in the process (the hub runs this too).
  */
 async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gelezen> {
   const url = ingestWorkerUrl();
