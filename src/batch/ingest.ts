@@ -55,7 +55,14 @@ export interface VerwerkOptions {
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
-/** Dossiers per writeDossiers call: enough to amortise a transaction, few enough to die young in the heap. */
+/**
+ * Dossiers per writeDossiers call (one write transaction): enough to amortise a
+ * transaction, few enough to die young in the heap. Larger batches make the store's part
+ * cheaper (1,000 rows a transaction halve it at 100,000 clients: SQLite writes every index
+ * page a transaction touched to the WAL, and the BSNs come in random order), but rows that
+ * live through two scavenges are promoted: peak RSS at 1,000,000 clients went from 250 MB
+ * (100) to 280 MB (200) and 290 MB (1,000), against a limit of 300 MB.
+ */
 const WRITE_BATCH = 100;
 /**
  * Batches the Worker may have posted that the store has not written yet. Two keep the store

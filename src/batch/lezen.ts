@@ -10,7 +10,7 @@
  * that may wait; waiting there is what holds the reading back when the store falls behind.
  */
 import type { Codetabellen } from '../domain/codetabellen.js';
-import { dossierToJson } from '../domain/json.js';
+import { encodeDossier } from '../domain/json.js';
 import { clustersVan } from '../domain/model.js';
 import type { DossierRow, MutatieOp } from '../store/types.js';
 import { RecordChecker } from './check.js';
@@ -93,7 +93,7 @@ export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promis
         if (c.soort === 'dossier') {
           t.dossiers++;
           if (!o.loading) continue;
-          const row = { bsn: c.bsn, clusters: clustersVan(c.dossier), data: dossierToJson(c.dossier) };
+          const row = { bsn: c.bsn, clusters: clustersVan(c.dossier), data: encodeDossier(c.dossier) };
           if (soort === 'volledig') rows.push(row);
           else ops.push({ bsn: c.bsn, dossier: row });
         } else if (c.soort === 'verwijdering') {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { NIEUWSTE_VERSIE } from '../batch/format.js';
 import { VerzamelbestandWriter } from '../batch/writer.js';
 import { bedrag, clustersVan, type Dossier } from '../domain/model.js';
-import { dossierToJson } from '../domain/json.js';
+import { encodeDossier } from '../domain/json.js';
 import { elfproef } from '../domain/values.js';
 import { callSoap } from '../routing/soap-client.js';
 import { openStore } from '../store/open.js';
@@ -217,7 +217,7 @@ async function loadFile(store: Store, code: string, dossiers: Dossier[]) {
     dossiers.map((d) => ({
       bsn: d.client.burgerservicenr,
       clusters: clustersVan(d),
-      data: dossierToJson(d),
+      data: encodeDossier(d),
     })),
   );
   await store.activateGeneratie(id);

@@ -18,7 +18,7 @@ import {
 } from 'cockatiel';
 import type { Dispatcher } from 'undici';
 import { CLUSTER, type Dossier } from '../domain/model.js';
-import { dossierFromJson } from '../domain/json.js';
+import { decodeDossier } from '../domain/json.js';
 import type { Bsn } from '../domain/values.js';
 import type { Melding } from '../suwiml/fwi.js';
 import { dataService, type DataAntwoord, type DataService } from '../suwiml/services/index.js';
@@ -285,7 +285,7 @@ export class Router {
   ): Promise<{ bijdrage: Bijdrage; datum: string } | undefined> {
     const row = (await files).get(g.code);
     if (!row) return undefined;
-    const dossier = dossierFromJson(row.data);
+    const dossier = decodeDossier(row.data);
     if (!(dienst === 'bijstandsregelingen' ? dossier.bijstandsregelingen : dossier.reintegratie))
       return undefined;
     const datum = row.actiefSinds.slice(0, 10).replaceAll('-', '');

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { beginWrite, SQLITE_LOCK_WAIT_MS } from './connection.js';
 import type { Connections } from './connection.js';
@@ -20,6 +21,8 @@ export { protocolHash } from './protocol.js';
 export const DEFAULT_SQLITE_FILE = './data/dkd.sqlite';
 /** How long a SQLite connection waits in SQLite's busy handler (open, and readers). */
 const SQLITE_BUSY_TIMEOUT_MS = SQLITE_LOCK_WAIT_MS;
+/** Prepared statements kept per SQLite connection (the store runs a few dozen shapes). */
+const SQLITE_STATEMENT_CACHE = 128;
 
 export interface StoreOptions {
   /** PostgreSQL connection URL; when set, PostgreSQL is used. */
@@ -76,11 +79,41 @@ function sqliteConnection(file: string, role: 'writer' | 'reader'): BetterSqlite
   }
 }
 
+/**
+ * A connection for Kysely's SqliteDialect that keeps its prepared statements. Kysely
+ * prepares every query anew; preparing the multi-row INSERT of a load costs about 0.8 µs a
+ * row (0.08 ms for a batch of 100), some 5 % of the store's part of a load. SQL text is
+ * the key, so the statements Kysely builds per shape (see StatementCache in ./connection)
+ * are compiled once. Kysely's connection mutex lets one query at a time use the
+ * connection, so a cached statement is never used by two queries at once. At most
+ * SQLITE_STATEMENT_CACHE are kept, the least recently used one goes first.
+ */
+export function withStatementCache(
+  db: BetterSqlite3.Database,
+  size = SQLITE_STATEMENT_CACHE,
+): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(text) {
+      let stmt = cache.get(text);
+      if (stmt !== undefined) {
+        cache.delete(text);
+      } else {
+        stmt = db.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
+}
+
 async function openSqlite(file: string): Promise<{ connections: Connections; applied: string[] }> {
   const memory = file === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
   const writer = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqliteConnection(file, 'writer') }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqliteConnection(file, 'writer')) }),
   });
   let applied: string[];
   try {
@@ -105,7 +138,9 @@ async function openSqlite(file: string): Promise<{ connections: Connections; app
   // An in-memory database exists per connection: there the writer reads too.
   const reader = memory
     ? writer
-    : new Kysely<Database>({ dialect: new SqliteDialect({ database: sqliteConnection(file, 'reader') }) });
+    : new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(sqliteConnection(file, 'reader')) }),
+      });
   return {
     applied,
     connections: {

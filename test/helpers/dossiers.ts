@@ -1,6 +1,6 @@
 /** Hand-made dossiers for tests: small, readable, every Bron the given gemeente. */
 import { bedrag, type Dossier } from '../../src/domain/model.js';
-import { dossierToJson } from '../../src/domain/json.js';
+import { encodeDossier } from '../../src/domain/json.js';
 import { clustersVan } from '../../src/domain/model.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -9,6 +9,7 @@ export const BSN = {
   alleenWebservice: '123456782',
   alleenBatch: '100000009',
   alleenCombinatie: '100000010',
+  alleenOudeVorm: '100000022',
   onbekend: '999999990',
   partner: '111111110',
 } as const;
@@ -69,15 +70,31 @@ export function dossier(
   } as unknown as Dossier;
 }
 
-/** Loads dossiers as a gemeente's delivered data set (a new, activated generation). */
-export async function loadDataset(store: Store, gemeente: string, dossiers: Dossier[]): Promise<void> {
+/**
+ * The keyed form in which versions before the compact form stored a dossier (JSON.stringify
+ * of the model, amounts as decimal strings): stores written then must keep answering.
+ */
+export function keyedForm(d: Dossier): string {
+  return JSON.stringify(d, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/**
+ * Loads dossiers as a gemeente's delivered data set (a new, activated generation), in the
+ * stored form of today or, with `vorm: 'sleutels'`, in the keyed form of earlier versions.
+ */
+export async function loadDataset(
+  store: Store,
+  gemeente: string,
+  dossiers: Dossier[],
+  o: { vorm?: 'compact' | 'sleutels' } = {},
+): Promise<void> {
   const id = await store.beginGeneratie(gemeente, null);
   await store.writeDossiers(
     id,
     dossiers.map((d) => ({
       bsn: d.client.burgerservicenr,
       clusters: clustersVan(d),
-      data: dossierToJson(d),
+      data: o.vorm === 'sleutels' ? keyedForm(d) : encodeDossier(d),
     })),
   );
   await store.activateGeneratie(id);

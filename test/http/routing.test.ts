@@ -11,6 +11,8 @@ import { ask, OIN, partijen, registreer, startGemeente, startHub, type Running }
 const BATCH = '0363';
 const WS = '0599';
 const COMBI = '0344';
+/** A batch gemeente whose data set was stored by an earlier version (keyed form). */
+const OUD = '0518';
 
 let store: Store;
 let hub: Running;
@@ -47,6 +49,9 @@ beforeAll(async () => {
   await register(COMBI, 'combinatie', combi.url);
   await loadDataset(store, BATCH, [dossier(BSN.gedeeld, BATCH), dossier(BSN.alleenBatch, BATCH)]);
   await loadDataset(store, COMBI, [dossier(BSN.gedeeld, COMBI, { naam: 'Oud' })]);
+  // Stored in the keyed form of earlier versions: such stores keep answering.
+  await register(OUD, 'batch');
+  await loadDataset(store, OUD, [dossier(BSN.alleenOudeVorm, OUD)], { vorm: 'sleutels' });
   await store.upsertAfnemer({
     oin: OIN.uwv,
     naam: 'UWV',
@@ -110,6 +115,13 @@ describe('single sources', () => {
     const r = await ask(hub.url, 'bijstandsregelingen', BSN.alleenBatch);
     if (!r.ok) throw new Error(r.r.reason);
     expect(partijen(r.antwoord)).toEqual([BATCH]);
+  });
+  it('a BSN only a file in the keyed form of earlier versions knows is answered from it', async () => {
+    const r = await ask(hub.url, 'bijstandsregelingen', BSN.alleenOudeVorm);
+    if (!r.ok || r.antwoord.soort !== 'gegevens') throw new Error('no data');
+    expect(partijen(r.antwoord)).toEqual([OUD]);
+    const periode = r.antwoord.dossier.bijstandsregelingen!.uitkeringsverhouding[0]!.uitkeringsperiode[0]!;
+    expect(periode.normbedrag[0]!.waardeBedr).toBe(109543n);
   });
   it('a BSN nobody knows gets NietsGevonden', async () => {
     const r = await ask(hub.url, 'bijstandsregelingen', BSN.onbekend);

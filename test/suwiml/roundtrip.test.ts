@@ -7,7 +7,6 @@ import { decode, encodeToString } from '../../src/suwiml/xml/codec.js';
 import { nodeArb, valueArb } from '../helpers/arbitraries.js';
 import { el } from '../helpers/xml.js';
 import { Tekst } from '../../src/domain/values.js';
-import { dossierFromJson, dossierToJson } from '../../src/domain/json.js';
 
 const meldingArb = fc
   .record({
@@ -95,17 +94,6 @@ describe('round trip of IBVerwijsindex-v0300', () => {
           value: a,
         });
       }),
-    );
-  });
-});
-
-describe('the dossier as JSON for the store', () => {
-  it('dossierFromJson(dossierToJson(d)) equals d, amounts as bigints', () => {
-    fc.assert(
-      fc.property(nodeArb(Dossier, 2), (d) => {
-        expect(dossierFromJson(dossierToJson(d))).toEqual(d);
-      }),
-      { numRuns: 100 },
     );
   });
 });
