@@ -43,6 +43,8 @@ export interface VerwerkOptions {
   now?: () => Date;
   /** The format versions known (default: every version of ./format). */
   versies?: readonly FormaatVersie[];
+  /** The reader's fast path (ReadOptions.fastPath); default on unless DKD_FAST_PATH=0. */
+  fastPath?: boolean;
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
@@ -118,6 +120,9 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
 
   try {
     await readVerzamelbestand(o.file, {
+      // The file's hash is known already (sha256 above).
+      hash: false,
+      ...(o.fastPath !== undefined && { fastPath: o.fastPath }),
       ...(o.onProgress && { onProgress: o.onProgress }),
       ...(o.versies && { versies: o.versies }),
       onKop: async (k) => {
