@@ -421,7 +421,12 @@ export class XmlScanner {
       this.o.onFastElement?.(this.lineAt(pos), this.emitted++);
       return r;
     }
-    if (r === FAST_MORE && !final && buf.length - pos <= this.fastMaxWait && this.fastWaits < FAST_MAX_WAITS) {
+    if (
+      r === FAST_MORE &&
+      !final &&
+      buf.length - pos <= this.fastMaxWait &&
+      this.fastWaits < FAST_MAX_WAITS
+    ) {
       this.fastWaits++;
       return -1;
     }
