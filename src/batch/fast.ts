@@ -153,7 +153,7 @@ export class FastRecordDecoder implements FastRecordPath {
   private ampAt = -1;
   private crAt = -1;
   private cdataEndAt = -1;
-  private lastPos = 0;
+  private lastPos = -1;
 
   constructor(versie: FormaatVersie) {
     this.records = plansOf(versie);
@@ -161,8 +161,8 @@ export class FastRecordDecoder implements FastRecordPath {
 
   decode(buf: string, pos: number, maxElements: number, maxLevels: number): number {
     // The positions found so far hold for this buffer from pos on only if no earlier
-    // decode looked further in it (the final read tries a record it waited on once more).
-    if (buf !== this.buf || pos < this.lastPos) {
+    // decode started here or further on (the final read tries a record it waited on again).
+    if (buf !== this.buf || pos <= this.lastPos) {
       this.buf = buf;
       this.len = buf.length;
       this.ampAt = this.crAt = this.cdataEndAt = -1;
