@@ -1,6 +1,8 @@
 /**
  * The checks of one record of a verzamelbestand: the structure and values through the
- * generic decoder (lengths, patterns, the elfproef, dates that exist, amounts), then the
+ * generic decoder (lengths, patterns, the elfproef, dates that exist, amounts) unless the
+ * reader's fast path has decoded the record already (then it has no findings of that kind
+ * and the value is the same), then the
  * rules XSD cannot say, on the decoded dossier: end not before begin, complete and
  * sensible amounts, codes known and valid on their record's date, the Bron of the
  * delivering gemeente, a partner who is not the client, and a BSN once per file.
@@ -15,7 +17,7 @@ import { type Datum, eindVoorBegin } from '../domain/values.js';
 import { decodeFields, type Finding } from '../suwiml/xml/codec.js';
 import type { XElement } from '../suwiml/xml/tree.js';
 import type { FormaatVersie, SoortLevering } from './format.js';
-import type { RecordElement } from './reader.js';
+import type { DecodedRecord, RecordElement } from './reader.js';
 
 /** The date of a record that its codes must be valid on, by element name, nearest first. */
 const PEILDATUM_VELDEN = new Set([
@@ -58,6 +60,7 @@ export class RecordChecker {
   ) {}
 
   check(r: RecordElement): Gecontroleerd {
+    if (r.decoded !== undefined) return this.checkDecoded(r);
     const { el } = r;
     const findings: Finding[] = [];
     if (el.uri !== '' || (el.local !== 'Dossier' && el.local !== 'Verwijdering')) {
@@ -80,7 +83,7 @@ export class RecordChecker {
           message: 'een volledige levering kan geen verwijderingen bevatten',
           line: el.line,
         });
-      this.duplicate(rawBsn(el, false), '/Verwijdering/Burgerservicenr', el, findings);
+      this.duplicate(rawBsn(el, false), '/Verwijdering/Burgerservicenr', el.line, findings);
       if (findings.length || v.burgerservicenr === undefined) return { soort: 'fout', findings };
       return { soort: 'verwijdering', bsn: v.burgerservicenr, findings };
     }
@@ -90,13 +93,39 @@ export class RecordChecker {
       this.rules(this.o.versie.dossier, value, new PathStack('/Dossier'), undefined, bsn ?? '', findings);
       for (const f of findings) f.line ??= el.line;
     }
-    this.duplicate(bsn, '/Dossier/Client/Burgerservicenr', el, findings);
+    this.duplicate(bsn, '/Dossier/Client/Burgerservicenr', el.line, findings);
     if (findings.length) return { soort: 'fout', findings };
     const dossier = this.o.versie.toDossier(value);
     return { soort: 'dossier', bsn: dossier.client.burgerservicenr, dossier, findings };
   }
 
-  private duplicate(bsn: string | undefined, path: string, el: XElement, out: Finding[]): void {
+  /** The same as check for a record the fast path decoded: no decoding findings, the rest alike. */
+  private checkDecoded(r: DecodedRecord): Gecontroleerd {
+    const findings: Finding[] = [];
+    if (r.local === 'Verwijdering') {
+      const v = r.decoded as { burgerservicenr?: string };
+      if (this.o.soort === 'volledig')
+        findings.push({
+          path: '/Verwijdering',
+          rule: 'verwijdering-in-volledig',
+          message: 'een volledige levering kan geen verwijderingen bevatten',
+          line: r.line,
+        });
+      this.duplicate(r.bsn, '/Verwijdering/Burgerservicenr', r.line, findings);
+      if (findings.length || v.burgerservicenr === undefined) return { soort: 'fout', findings };
+      return { soort: 'verwijdering', bsn: v.burgerservicenr, findings };
+    }
+    const value = r.decoded;
+    const bsn = r.bsn;
+    this.rules(this.o.versie.dossier, value, new PathStack('/Dossier'), undefined, bsn ?? '', findings);
+    for (const f of findings) f.line ??= r.line;
+    this.duplicate(bsn, '/Dossier/Client/Burgerservicenr', r.line, findings);
+    if (findings.length) return { soort: 'fout', findings };
+    const dossier = this.o.versie.toDossier(value);
+    return { soort: 'dossier', bsn: dossier.client.burgerservicenr, dossier, findings };
+  }
+
+  private duplicate(bsn: string | undefined, path: string, line: number, out: Finding[]): void {
     if (bsn === undefined || !/^[0-9]{9}$/.test(bsn)) return;
     const n = Number(bsn);
     if (n === 0) return;
@@ -107,7 +136,7 @@ export class RecordChecker {
         message: 'dit BSN staat al in een eerder record van het bestand',
         value: bsn,
         sensitive: true,
-        line: el.line,
+        line,
       });
     }
   }

@@ -45,6 +45,7 @@ try {
       codes,
       ...(versies && { versies }),
       batch: d.batch,
+      fastPath: d.fastPath,
       // The main thread checks the Kop; when it refuses, it terminates this thread.
       onKop: (k) => post({ t: 'kop', versie: k.versie.versie, kop: k.kop }),
       onRijen: (rows) => stuur({ t: 'rijen', rows }),

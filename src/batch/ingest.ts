@@ -19,7 +19,7 @@ import { Codetabellen } from '../domain/codetabellen.js';
 import type { DossierRow, MutatieOp, Store } from '../store/types.js';
 import { FORMAAT_VERSIES, type FormaatVersie, isLive, type SoortLevering } from './format.js';
 import { type Gelezen, leesEnControleer, nieuwDeel, type RecordDeel } from './lezen.js';
-import { BestandFout, type KopInfo } from './reader.js';
+import { BestandFout, fastPathFromEnv, type KopInfo } from './reader.js';
 import { bevinding, type Rapport, samenvatting } from './report.js';
 import { foutUitData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
@@ -52,6 +52,8 @@ export interface VerwerkOptions {
   threads?: boolean;
   /** Limits of the Worker's heap (default: Node's). */
   workerLimits?: ResourceLimits;
+  /** The reader's fast path (ReadOptions.fastPath); default on unless DKD_FAST_PATH=0. */
+  fastPath?: boolean;
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
@@ -115,6 +117,7 @@ interface Lees {
   versies?: readonly FormaatVersie[];
   codes?: Codetabellen;
   workerLimits?: ResourceLimits;
+  fastPath?: boolean;
 }
 
 /** Whether the pass runs in a Worker: the option, else DKD_INGEST_THREADS (0 is off), else yes. */
@@ -144,6 +147,7 @@ function inThread(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gelezen> {
       codes: l.codes ?? Codetabellen.load(),
       ...(l.versies && { versies: l.versies }),
       batch: l.batch,
+      ...(l.fastPath !== undefined && { fastPath: l.fastPath }),
       onKop: (k) => opslag.kop(k),
       onRijen: (rows) => opslag.rijen(rows),
       onOps: (ops) => opslag.ops(ops),
@@ -171,6 +175,8 @@ async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gele
     ...(l.versies && { versies: l.versies.map((v) => v.versie) }),
     ...(l.codes && { codes: l.codes.names().map((n) => l.codes!.tabel(n)!) }),
     batch: l.batch,
+    // The Worker reads the environment of this process: the default is the same there.
+    fastPath: l.fastPath ?? fastPathFromEnv(),
     krediet: VOORSPRONG,
     voortgang: l.onProgress !== undefined,
   };
@@ -352,6 +358,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       file: o.file,
       loading,
       batch: WRITE_BATCH,
+      ...(o.fastPath !== undefined && { fastPath: o.fastPath }),
       ...(o.onProgress && { onProgress: o.onProgress }),
       ...(o.versies && { versies: o.versies }),
       ...(o.codes && { codes: o.codes }),

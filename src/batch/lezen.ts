@@ -43,6 +43,8 @@ export interface LeesOptions {
   versies?: readonly FormaatVersie[];
   /** Rows (or operations) handed over at once: at least this many, after a chunk of the file. */
   batch: number;
+  /** The reader's fast path (ReadOptions.fastPath; default from the environment). */
+  fastPath?: boolean;
   /** The decoded Kop; the pass goes on when it resolves and stops when it throws. */
   onKop(k: KopInfo): void | Promise<void>;
   /** Rows of a volledig, in file order; the pass waits for it. */
@@ -70,6 +72,9 @@ export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promis
   let ops: MutatieOp[] = [];
   const t = deel.telling;
   const res = await readVerzamelbestand(o.file, {
+    // The caller knows the file's hash already (ingest) or does not need it (validate).
+    hash: false,
+    ...(o.fastPath !== undefined && { fastPath: o.fastPath }),
     ...(o.onProgress && { onProgress: o.onProgress }),
     ...(o.versies && { versies: o.versies }),
     onKop: async (k) => {

@@ -17,6 +17,12 @@
  * saxes on generated and mutated documents (test/batch/scan.test.ts): both must accept
  * and refuse the same documents and build the same trees.
  *
+ * A fast path for records (./fast): when an element at emitDepth starts and a FastRecordPath
+ * is set, the scanner first lets it decode the whole record straight from the buffer, without
+ * events or a tree. The fast path takes only a strict, common subset (see ./fast) and
+ * otherwise bails out, and the scanner then reads the record as usual, so that the outcome
+ * for any input is the same with or without it (test/batch/fast.test.ts checks that).
+ *
  * Differences from XmlStream, all stricter: only XML version 1.0 and encoding UTF-8 are
  * accepted in the XML declaration (the reader is fed text decoded as UTF-8); a surrogate
  * without its pair (which no UTF-8 file can hold) is refused anywhere; a single
@@ -82,6 +88,29 @@ export interface RecordSink {
   record(index: number, line: number, source: () => string): void;
 }
 
+/** FastRecordPath.decode: the record is not in the subset; read it the generic way. */
+export const FAST_BAIL = -1;
+/** FastRecordPath.decode: the record's end is not in the buffer yet. */
+export const FAST_MORE = -2;
+
+/**
+ * Decodes a whole element at emitDepth straight from the scanner's buffer (see ./fast). It
+ * must return a position only for an element that the generic path would read without an
+ * error, as the same values; and FAST_MORE only when the generic path, given the same
+ * buffer, would not stop with an error either (it would wait for more input too).
+ */
+export interface FastRecordPath {
+  /**
+   * The element starts at `buf[pos]` (a `<`). It may hold at most `maxElements` elements
+   * (itself included) and `maxLevels` levels (itself being level 1), else the path bails
+   * out so that the generic path reports the limit. Returns the position after the
+   * element's end tag, FAST_MORE or FAST_BAIL.
+   */
+  decode(buf: string, pos: number, maxElements: number, maxLevels: number): number;
+  /** After a successful decode: the number of elements of the record, itself included. */
+  readonly elements: number;
+}
+
 export interface ScanOptions {
   limits: XmlLimits;
   /** Elements at this depth (root = 1) are handed over when complete and not kept. */
@@ -101,7 +130,21 @@ export interface ScanOptions {
    * of one record stays bounded whatever the input; default: no limit beyond maxElements.
    */
   maxRecordElements?: number;
+  /**
+   * Called for each element at emitDepth that the fast path (see useFastPath) decoded, with
+   * its line and index; the path holds the decoded value until its next decode.
+   */
+  onFastElement?: (line: number, index: number) => void;
 }
+
+/**
+ * Longest part of a record, in characters, for which the scanner waits when the fast path
+ * says FAST_MORE, and how many times it waits for one record; beyond either, the generic
+ * path reads the record, so that no record is scanned over and over and the wait stays far
+ * below maxToken.
+ */
+const FAST_MAX_WAIT_CHARS = 256 * 1024;
+const FAST_MAX_WAITS = 8;
 
 function isS(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
@@ -190,12 +233,27 @@ export class XmlScanner {
   private readonly maxRecordElements: number;
   /** A high surrogate that ended the last chunk: its pair may start the next one. */
   private high = '';
+  private fast: FastRecordPath | undefined;
+  /** Times the fast path has said FAST_MORE for the record at pos. */
+  private fastWaits = 0;
+  private readonly fastMaxWait: number;
+  /** Records read by the fast path and by the generic path (for tests and benchmarks). */
+  fastRecords = 0;
 
   constructor(private readonly o: ScanOptions) {
     this.maxToken = o.maxToken ?? 4 * 1024 * 1024;
     this.maxRecordElements = o.maxRecordElements ?? Infinity;
     this.emitDepth = o.emitDepth;
     this.limits = o.limits;
+    this.fastMaxWait = Math.min(FAST_MAX_WAIT_CHARS, this.maxToken >> 1);
+  }
+
+  /**
+   * Lets `path` try every element at emitDepth from now on (undefined: none). Its records
+   * go to onFastElement instead of onElement.
+   */
+  useFastPath(path: FastRecordPath | undefined): void {
+    this.fast = path;
   }
 
   /** Line of the next unread character (1-based). */
@@ -321,6 +379,8 @@ export class XmlScanner {
       else if (c1 === 0x21) next = this.bang(buf, pos);
       else if (c1 === 0x3f) next = this.pi(buf, pos);
       else if (c1 === -1) next = -1;
+      else if (this.fast !== undefined && this.stack.length === this.emitDepth - 1)
+        next = this.fastRecord(buf, pos, final);
       else next = this.startTag(buf, pos);
       if (next < 0) {
         if (final) throw this.incomplete(pos);
@@ -330,6 +390,48 @@ export class XmlScanner {
       pos = next;
     }
     this.pos = pos;
+  }
+
+  /**
+   * An element at emitDepth starts at pos: the fast path decodes it, or says it needs more
+   * input (the scanner waits, within bounds), or bails out to the generic path. The counts
+   * and limits come out as if the generic path had read the record.
+   */
+  private fastRecord(buf: string, pos: number, final: boolean): number {
+    const l = this.limits;
+    // Unqualified children must have no namespace; a time limit is checked between records.
+    if (
+      this.scope.defaultNs !== '' ||
+      this.rootClosed ||
+      (l.maxMillis !== Infinity && Date.now() - this.started > l.maxMillis)
+    )
+      return this.startTag(buf, pos);
+    const fast = this.fast!;
+    const r = fast.decode(
+      buf,
+      pos,
+      Math.min(l.maxElements - this.elements, this.maxRecordElements),
+      l.maxDepth - this.stack.length,
+    );
+    if (r >= 0) {
+      this.fastWaits = 0;
+      this.elements += fast.elements;
+      this.recordElements = fast.elements;
+      this.fastRecords++;
+      this.o.onFastElement?.(this.lineAt(pos), this.emitted++);
+      return r;
+    }
+    if (
+      r === FAST_MORE &&
+      !final &&
+      buf.length - pos <= this.fastMaxWait &&
+      this.fastWaits < FAST_MAX_WAITS
+    ) {
+      this.fastWaits++;
+      return -1;
+    }
+    this.fastWaits = 0;
+    return this.startTag(buf, pos);
   }
 
   private incomplete(at: number): XmlError {

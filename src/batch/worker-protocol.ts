@@ -23,6 +23,8 @@ export interface WorkerData {
   /** The code tables when not the shipped ones. */
   codes?: Codetabel[];
   batch: number;
+  /** The reader's fast path (ReadOptions.fastPath). */
+  fastPath: boolean;
   /** Credits at the start: batches the worker may send before the main thread gives one back. */
   krediet: number;
   /** Report progress (at most every `voortgangBytes`). */
