@@ -25,7 +25,9 @@
  *
  * Differences from XmlStream, all stricter: only XML version 1.0 and encoding UTF-8 are
  * accepted in the XML declaration (the reader is fed text decoded as UTF-8); a surrogate
- * without its pair (which no UTF-8 file can hold) is refused anywhere; a single
+ * without its pair (which no UTF-8 file can hold) is refused anywhere; a prefixed name
+ * whose local part is not an NCName (`p:-y`, `p:1y`) is refused, as Namespaces in XML
+ * requires (saxes lets it through); a single
  * token (tag, comment, text node) may not exceed `maxToken` characters, so that memory
  * stays bounded whatever the input.
  */

@@ -199,14 +199,17 @@ function mutate(doc: string, [at, s, how]: [number, string, string]): string {
 /**
  * Both accept, with the same trees, or both refuse. Which of several faults a reader names
  * first may differ, so the rule is compared only for documents with one fault (the
- * generated ones and the limits). The one known, documented difference: the scanner
- * refuses an XML declaration naming another encoding than UTF-8 (xml-codering).
+ * generated ones and the limits). The known, documented differences (scan.ts): the scanner
+ * refuses an XML declaration naming another encoding than UTF-8 (xml-codering), and a
+ * prefixed name whose local part is not an NCName (`p:-y`, which mutations make of `p:x-y`;
+ * no generated text, URI or value has a colon before `-`, `.` or a digit).
  */
 function agree(doc: string, cuts: number[], sameRule = false) {
   const chunks = split(doc, cuts);
   const sax = run('sax', [doc]);
   const scan = run('scan', chunks);
   if (sax.ok && scan.rule === 'xml-codering') return;
+  if (sax.ok && scan.rule === 'xml-syntax' && /:[-.\d]/.test(doc)) return;
   expect(scan.ok, doc).toBe(sax.ok);
   if (sameRule) expect(scan.rule, doc).toBe(sax.rule);
   if (sax.ok) expect(scan, doc).toEqual(sax);
@@ -253,5 +256,17 @@ describe('the scanner and saxes agree', () => {
     agree(`<r>${'<a>'.repeat(20)}${'</a>'.repeat(20)}</r>`, [], true);
     agree(`<r>${'<a/>'.repeat(10_001)}</r>`, [], true);
     agree(`<r a="1" b="2" c="3" d="4" e="5" f="6" g="7"/>`, [], true);
+  });
+
+  it('except where the scanner is stricter: a local part that is not an NCName', () => {
+    for (const doc of [
+      '<p:-y xmlns:p="urn:a"/>',
+      '<p:1y xmlns:p="urn:a"/>',
+      '<r xmlns:p="urn:a" p:.a="1"/>',
+    ]) {
+      expect(run('sax', [doc]).ok, doc).toBe(true);
+      expect(run('scan', [doc]), doc).toMatchObject({ ok: false, rule: 'xml-syntax' });
+    }
+    expect(run('scan', ['<p:y-1 xmlns:p="urn:a"/>']).ok).toBe(true);
   });
 });
