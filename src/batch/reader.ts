@@ -64,6 +64,9 @@ export interface KopInfo {
   kop: Kop;
 }
 
+/** Bytes read from the file at once; handed on in chunks of ReadOptions.chunkBytes. */
+const READ_BYTES = 1 << 20;
+
 export interface ReadResult {
   /** SHA-256 of the file's bytes, hex; undefined with `hash: false`. */
   hash?: string;
@@ -82,7 +85,8 @@ export interface ReadOptions {
   /** The format versions the reader knows (default: every version of ./format). */
   versies?: readonly FormaatVersie[];
   /**
-   * Bytes read per chunk (default 32 KiB). Small chunks keep the records of a chunk young:
+   * Bytes handed to the scanner per chunk (default 32 KiB; the file is read in larger
+   * pieces). Small chunks keep the records of a chunk young:
    * they die in V8's young generation instead of piling up in the old one, which keeps the
    * peak memory of a load low and makes it faster. Not larger: the text of a chunk with
    * any character beyond Latin-1 takes two bytes a character, and a string of more than
@@ -150,29 +154,35 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
     },
   });
 
-  const stream = createReadStream(file, { highWaterMark: o.chunkBytes ?? 32 * 1024 });
+  // Read in large pieces (fewer reads and stream turns: at 32 KiB they took a second of a
+  // 450 MB file), hand them on in small chunks (see chunkBytes).
+  const chunkBytes = o.chunkBytes ?? 32 * 1024;
+  const stream = createReadStream(file, { highWaterMark: Math.max(chunkBytes, READ_BYTES) });
   let kopAnnounced = false;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash?.update(chunk);
-      bytes += chunk.length;
-      let text: string;
-      try {
-        text = decoder.decode(chunk, { stream: true });
-      } catch {
-        throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      hash?.update(piece);
+      for (let at = 0; at < piece.length; at += chunkBytes) {
+        const chunk = piece.subarray(at, at + chunkBytes);
+        bytes += chunk.length;
+        let text: string;
+        try {
+          text = decoder.decode(chunk, { stream: true });
+        } catch {
+          throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+        }
+        scanner.write(text);
+        if (kopInfo && !kopAnnounced) {
+          kopAnnounced = true;
+          await o.onKop?.(kopInfo);
+        }
+        if (pending.length) {
+          const batch = pending;
+          pending = [];
+          await o.onBatch?.(batch);
+        }
+        o.onProgress?.(bytes, total);
       }
-      scanner.write(text);
-      if (kopInfo && !kopAnnounced) {
-        kopAnnounced = true;
-        await o.onKop?.(kopInfo);
-      }
-      if (pending.length) {
-        const batch = pending;
-        pending = [];
-        await o.onBatch?.(batch);
-      }
-      o.onProgress?.(bytes, total);
     }
     try {
       scanner.write(decoder.decode());
