@@ -46,9 +46,28 @@ export type Gecontroleerd =
   | { soort: 'verwijdering'; bsn: string; findings: Finding[] }
   | { soort: 'fout'; findings: Finding[] };
 
+/** The finding of a BSN that an earlier record of the file has (`path` is its element). */
+export function dubbelBevinding(bsn: string, path: string, line: number): Finding {
+  return {
+    path,
+    rule: 'bsn-dubbel',
+    message: 'dit BSN staat al in een eerder record van het bestand',
+    value: bsn,
+    sensitive: true,
+    line,
+  };
+}
+
 export class RecordChecker {
   /** BSNs seen in the file so far. */
-  private readonly seen = new BsnSet();
+  readonly seen = new BsnSet();
+  /**
+   * Of the record checked last: its raw BSN as a number (0 when it has none that the
+   * duplicate check reads), whether that BSN was seen before in this checker, and the path
+   * and line a duplicate finding names. A reader of part of a file (./ingest's halves) uses
+   * them to find duplicates across the parts.
+   */
+  last = { bsn: 0, dubbel: false, pad: '', line: 0 };
 
   constructor(
     private readonly o: {
@@ -60,6 +79,7 @@ export class RecordChecker {
   ) {}
 
   check(r: RecordElement): Gecontroleerd {
+    this.last = { bsn: 0, dubbel: false, pad: '', line: 0 };
     if (r.decoded !== undefined) return this.checkDecoded(r);
     const { el } = r;
     const findings: Finding[] = [];
@@ -129,16 +149,9 @@ export class RecordChecker {
     if (bsn === undefined || !/^[0-9]{9}$/.test(bsn)) return;
     const n = Number(bsn);
     if (n === 0) return;
-    if (!this.seen.add(n)) {
-      out.push({
-        path,
-        rule: 'bsn-dubbel',
-        message: 'dit BSN staat al in een eerder record van het bestand',
-        value: bsn,
-        sensitive: true,
-        line,
-      });
-    }
+    const dubbel = !this.seen.add(n);
+    this.last = { bsn: n, dubbel, pad: path, line };
+    if (dubbel) out.push(dubbelBevinding(bsn, path, line));
   }
 
   /** The rules on a decoded sequence and everything below it; `at` is the element path so far. */
@@ -253,7 +266,7 @@ export class RecordChecker {
  * against a memory budget of 300 MB. Zero marks a free slot (000000000 is no BSN).
  */
 export class BsnSet {
-  private table = new Int32Array(1 << 16);
+  private table: Int32Array = new Int32Array(1 << 16);
   private count = 0;
 
   /** Adds the BSN; false when it was there already. */
@@ -266,6 +279,32 @@ export class BsnSet {
 
   get size(): number {
     return this.count;
+  }
+
+  has(bsn: number): boolean {
+    const table = this.table;
+    const mask = table.length - 1;
+    let i = Math.imul(bsn, 0x9e3779b1) >>> (Math.clz32(table.length) + 1);
+    for (;;) {
+      const k = table[i]!;
+      if (k === 0) return false;
+      if (k === bsn) return true;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** The table itself (to send to another thread); `BsnSet.of` makes a set of it again. */
+  get tabel(): Int32Array {
+    return this.table;
+  }
+
+  static of(table: Int32Array): BsnSet {
+    const s = new BsnSet();
+    s.table = table;
+    let n = 0;
+    for (const k of table) if (k !== 0) n++;
+    s.count = n;
+    return s;
   }
 
   private grow(): void {

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Codetabellen } from '../domain/codetabellen.js';
 import { type FormaatVersie, versieByNaam } from './format.js';
-import { leesEnControleer, nieuwDeel } from './lezen.js';
+import { leesEnControleer, nieuwDeel, nieuwPerRecord } from './lezen.js';
 import { foutNaarData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
 /** Report progress at most once per this many bytes read. */
@@ -18,11 +18,15 @@ const post = (m: NaarMain) => port.postMessage(m);
 
 let krediet = d.krediet;
 let wachtOpKrediet: (() => void) | undefined;
+let grensAntwoord: ((stop: boolean) => void) | undefined;
 port.on('message', (m: NaarWorker) => {
   if (m.t === 'krediet') {
     krediet++;
     wachtOpKrediet?.();
     wachtOpKrediet = undefined;
+  } else if (m.t === 'grens') {
+    grensAntwoord?.(m.stop);
+    grensAntwoord = undefined;
   }
 });
 
@@ -34,6 +38,7 @@ async function stuur(m: NaarMain): Promise<void> {
 }
 
 const deel = nieuwDeel();
+const perRecord = d.perRecord ? nieuwPerRecord() : undefined;
 try {
   const versies = d.versies?.map((n) => versieByNaam(n)).filter((v): v is FormaatVersie => !!v);
   const codes = d.codes ? new Codetabellen(d.codes) : Codetabellen.load();
@@ -46,6 +51,14 @@ try {
       ...(versies && { versies }),
       batch: d.batch,
       fastPath: d.fastPath,
+      ...(d.deel && { deel: d.deel }),
+      ...(perRecord && { perRecord }),
+      // The first part asks the main thread whether to stop at the place between the parts.
+      onGrens: (g) =>
+        new Promise<boolean>((resolve) => {
+          grensAntwoord = resolve;
+          post({ t: 'grens', ...g });
+        }),
       // The main thread checks the Kop; when it refuses, it terminates this thread.
       onKop: (k) => post({ t: 'kop', versie: k.versie.versie, kop: k.kop }),
       onRijen: (rows) => stuur({ t: 'rijen', rows }),
@@ -60,9 +73,9 @@ try {
     },
     deel,
   );
-  post({ t: 'klaar', bytes: res.bytes, rows: res.rows, ops: res.ops, deel });
+  post({ t: 'klaar', ...res, deel });
 } catch (e) {
-  post({ t: 'fout', fout: foutNaarData(e), deel });
+  post({ t: 'fout', fout: foutNaarData(e), deel, ...(perRecord && { perRecord }) });
 }
 // Nothing is left to wait for: closing the port lets the thread end.
 port.close();

@@ -11,16 +11,27 @@
  * for the gemeente is not processed again: the report says `ongewijzigd`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { Codetabellen } from '../domain/codetabellen.js';
 import type { DossierRow, MutatieOp, Store } from '../store/types.js';
 import { FORMAAT_VERSIES, type FormaatVersie, isLive, type SoortLevering } from './format.js';
-import { type Gelezen, leesEnControleer, nieuwDeel, type RecordDeel } from './lezen.js';
+import {
+  DUBBEL,
+  GOED,
+  type Gelezen,
+  leesEnControleer,
+  type PerRecord,
+  nieuwDeel,
+  type RecordDeel,
+  VERWIJDERING,
+} from './lezen.js';
+import { BsnSet, dubbelBevinding } from './check.js';
 import { BestandFout, fastPathFromEnv, type KopInfo } from './reader.js';
-import { bevinding, type Rapport, samenvatting } from './report.js';
+import { bevinding, MAX_BEVINDINGEN, type Rapport, samenvatting } from './report.js';
 import { foutUitData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
 export interface VerwerkOptions {
@@ -50,10 +61,15 @@ export interface VerwerkOptions {
    * Worker (they hold functions): with those the pass always runs on this thread.
    */
   threads?: boolean;
-  /** Limits of the Worker's heap (default: Node's). */
+  /** Limits of the Workers' heaps (default: WORKER_LIMITS). */
   workerLimits?: ResourceLimits;
   /** The reader's fast path (ReadOptions.fastPath); default on unless DKD_FAST_PATH=0. */
   fastPath?: boolean;
+  /**
+   * With threads: read the file in two parts at once (2) or in one (1). Default: two from
+   * 32 MiB on, unless DKD_INGEST_DELEN=1. The outcome is the same.
+   */
+  delen?: 1 | 2;
 }
 
 export const DEFAULT_MAX_FOUTEN_PCT = 10;
@@ -180,10 +196,7 @@ async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gele
     krediet: VOORSPRONG,
     voortgang: l.onProgress !== undefined,
   };
-  const worker = new Worker(url, {
-    workerData: data,
-    ...(l.workerLimits && { resourceLimits: l.workerLimits }),
-  });
+  const worker = new Worker(url, { workerData: data, resourceLimits: l.workerLimits ?? WORKER_LIMITS });
   const send = (m: NaarWorker) => worker.postMessage(m);
   return new Promise<Gelezen>((resolve, reject) => {
     let chain = Promise.resolve();
@@ -243,6 +256,370 @@ async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gele
           done = true;
           resolve(klaar);
         } else fail(new Error(`ingest-worker stopte onverwacht (code ${code})`));
+      });
+    });
+  });
+}
+
+/**
+ * The Workers' heaps: a young generation of 8 MB (V8's default for a Worker is larger).
+ * A record's objects die young either way; the smaller nursery is collected more often
+ * and keeps the peak memory of a load with two Workers under 300 MB (100,000 clients:
+ * about 410 MB with the default, 310 MB with 8 MB, the same time within the noise).
+ */
+const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+
+/** Files from this size on are read in two parts at once (see inTweeDelen). */
+const DELEN_VANAF = 32 * 1024 * 1024;
+
+/**
+ * Whether to read in two parts: `delen: 2` at any size (tests), `delen: 1` never, else
+ * from DELEN_VANAF bytes on unless DKD_INGEST_DELEN=1.
+ */
+function useDelen(o: VerwerkOptions, size: number): boolean {
+  if (o.delen !== undefined) return o.delen === 2;
+  return process.env.DKD_INGEST_DELEN !== '1' && size >= DELEN_VANAF;
+}
+
+/**
+ * Where to split the file: after the Kop (`kopTot`, the byte after its first `</Kop>`) and
+ * at the first record start tag from the middle on (`tot`). Only a guess from the bytes:
+ * the parts check it (./reader's Deelbereik), and if they find it is not between two
+ * records the file is read as one part.
+ */
+export interface Deling {
+  kopTot: number;
+  /** The line after the Kop: 1 + the line feeds before kopTot. */
+  kopRegel: number;
+  tot: number;
+}
+
+export async function zoekDeling(file: string, size: number): Promise<Deling | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, 4 * 1024 * 1024));
+    const { bytesRead: hn } = await fh.read(head, 0, head.length, 0);
+    const k = head.subarray(0, hn).indexOf('</Kop>');
+    if (k < 0) return undefined;
+    const kopTot = k + '</Kop>'.length;
+    const from = Math.floor(size / 2);
+    const win = Buffer.alloc(Math.min(size - from, 4 * 1024 * 1024));
+    const { bytesRead: wn } = await fh.read(win, 0, win.length, from);
+    const w = win.subarray(0, wn);
+    const hits = ['<Dossier>', '<Verwijdering>'].map((t) => w.indexOf(t)).filter((i) => i >= 0);
+    if (hits.length === 0) return undefined;
+    const tot = from + Math.min(...hits);
+    let kopRegel = 1;
+    for (let i = head.indexOf(10); i >= 0 && i < kopTot; i = head.indexOf(10, i + 1)) kopRegel++;
+    return tot > kopTot ? { kopTot, kopRegel, tot } : undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+type Klaar = Extract<NaarMain, { t: 'klaar' }>;
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const pad9 = (n: number) => String(n).padStart(9, '0');
+
+/**
+ * The reading half in two Workers, each on one part of the file, and the storing half
+ * here: on a machine with two cores the two parts are read at once while this thread
+ * writes. The first part is the file up to `tot`, the second the root and Kop followed by
+ * the rest from `tot` (./reader's Deelbereik). The outcome is that of reading the file in
+ * one pass, which the tests compare:
+ *
+ * - The first Worker stops at `tot` only when it finds the place between two records and
+ *   the second Worker found the same after the Kop; else the second is terminated, what it
+ *   wrote is taken out, and the first reads on to the end.
+ * - Record numbers and lines of the second part are shifted by the first part's records
+ *   and lines; an error in the second part counts only when the first part ended cleanly.
+ * - Duplicate BSNs across the parts: the first part's BSNs (the checker's set) against
+ *   each record of the second that was not a duplicate within its part already; such a
+ *   record gets its bsn-dubbel finding and is skipped, and its row taken out of the
+ *   generation (a row is never written twice: a BSN written by the other part is passed
+ *   over or taken out first).
+ * - Mutatie operations of the second part wait until the end, and go after the first's.
+ */
+async function inTweeDelen(
+  l: Lees,
+  opslag: Opslag,
+  deel: RecordDeel,
+  split: Deling,
+  store: Store | undefined,
+  generatie: () => number | undefined,
+): Promise<Gelezen> {
+  const url = ingestWorkerUrl();
+  if (!existsSync(fileURLToPath(url)))
+    throw new Error(`ingest: ${fileURLToPath(url)} ontbreekt (npm run build)`);
+  const base: WorkerData = {
+    file: l.file,
+    loading: l.loading,
+    ...(l.versies && { versies: l.versies.map((v) => v.versie) }),
+    ...(l.codes && { codes: l.codes.names().map((n) => l.codes!.tabel(n)!) }),
+    batch: l.batch,
+    fastPath: l.fastPath ?? fastPathFromEnv(),
+    krediet: VOORSPRONG,
+    voortgang: l.onProgress !== undefined,
+  };
+  const opts = { resourceLimits: l.workerLimits ?? WORKER_LIMITS };
+  const workers = [
+    new Worker(url, { ...opts, workerData: { ...base, deel: { tot: split.tot } } }),
+    new Worker(url, {
+      ...opts,
+      workerData: { ...base, deel: { kopTot: split.kopTot, vanaf: split.tot }, perRecord: true },
+    }),
+  ] as const;
+  const total = statSync(l.file).size;
+
+  return new Promise<Gelezen>((resolve, reject) => {
+    let chain = Promise.resolve();
+    let done = false;
+    const batches = [0, 0];
+    const credit = (i: 0 | 1) => {
+      if (++batches[i]! > VOORSPRONG - KREDIET) workers[i].postMessage({ t: 'krediet' } satisfies NaarWorker);
+    };
+    // BSNs of the rows each part has written (or would have: validate writes none).
+    const written = [new BsnSet(), new BsnSet()] as const;
+    const ops1: MutatieOp[] = [];
+    const klaar: (Klaar | undefined)[] = [undefined, undefined];
+    const exited = [false, false];
+    /** The second part: dropped (the split did not hold), and its error, kept until the first ends. */
+    let tweedeWeg = false;
+    let fout1: Error | undefined;
+    let deel1: RecordDeel | undefined;
+    let per1: PerRecord | undefined;
+    /** The first part's line at `tot`, once it stopped there. */
+    let grensRegel: number | undefined;
+    const kopGezien = deferred<void>();
+    const tweedeBegonnen = deferred<boolean>();
+    const bytes = [0, 0];
+
+    const fail = (e: unknown) => {
+      if (done) return;
+      done = true;
+      void Promise.all(workers.map((w) => w.terminate())).finally(() => reject(e));
+    };
+    const dropTweede = async () => {
+      if (tweedeWeg) return;
+      tweedeWeg = true;
+      ops1.length = 0;
+      await workers[1].terminate();
+      const g = generatie();
+      if (store && g !== undefined) {
+        const bsns: string[] = [];
+        // Not those the first part wrote since: the second part's row for them is gone already.
+        for (const k of written[1].tabel) if (k !== 0 && !written[0].has(k)) bsns.push(pad9(k));
+        if (bsns.length) await store.removeDossiers(g, bsns);
+      }
+    };
+    const schrijf = async (i: 0 | 1, rows: DossierRow[]) => {
+      if (!rows.length) return;
+      const g = generatie();
+      const keep: DossierRow[] = [];
+      const eruit: string[] = [];
+      for (const row of rows) {
+        const n = Number(row.bsn);
+        if (i === 1) {
+          // The first part has this BSN already: the record is a duplicate (counted at the end).
+          if (written[0].has(n)) continue;
+        } else if (!tweedeWeg && written[1].has(n)) eruit.push(row.bsn);
+        written[i].add(n);
+        keep.push(row);
+      }
+      if (eruit.length && store && g !== undefined) await store.removeDossiers(g, eruit);
+      await opslag.rijen(keep);
+    };
+
+    const handle = async (i: 0 | 1, m: NaarMain): Promise<void> => {
+      if (done || (i === 1 && tweedeWeg)) return;
+      switch (m.t) {
+        case 'kop': {
+          if (i === 1) return;
+          const versie = (l.versies ?? FORMAAT_VERSIES).find((v) => v.versie === m.versie)!;
+          await opslag.kop({ versie, kop: m.kop });
+          kopGezien.resolve();
+          return;
+        }
+        case 'rijen':
+          await schrijf(i, m.rows);
+          credit(i);
+          return;
+        case 'ops':
+          if (i === 0) opslag.ops(m.ops);
+          else for (const op of m.ops) ops1.push(op);
+          credit(i);
+          return;
+        case 'grens': {
+          // The first part is at `tot`: stop there if both ends of the split hold.
+          const ok = m.ok && !tweedeWeg && (await tweedeBegonnen.promise);
+          if (ok) grensRegel = m.line;
+          else await dropTweede();
+          workers[0].postMessage({ t: 'grens', stop: ok } satisfies NaarWorker);
+          return;
+        }
+        case 'klaar':
+          if (i === 0) await schrijf(0, m.rows);
+          else {
+            await schrijf(1, m.rows);
+            for (const op of m.ops) ops1.push(op);
+          }
+          if (i === 0) opslag.ops(m.ops);
+          klaar[i] = { ...m, rows: [], ops: [] };
+          return;
+        case 'fout': {
+          const e = foutUitData(m.fout);
+          if (i === 0) {
+            Object.assign(deel, m.deel);
+            throw e;
+          }
+          if (m.fout.soort === 'deel') {
+            tweedeBegonnen.resolve(false);
+            await dropTweede();
+            return;
+          }
+          if (m.fout.soort !== 'bestand') throw e;
+          fout1 = e;
+          deel1 = m.deel;
+          per1 = m.perRecord;
+          return;
+        }
+      }
+    };
+
+    /** Both parts have ended: the outcome of the file. */
+    const einde = async () => {
+      const k0 = klaar[0]!;
+      if (tweedeWeg || k0.gestopt === undefined) {
+        Object.assign(deel, k0.deel);
+        return { bytes: k0.bytes, rows: [], ops: [] };
+      }
+      const k1 = klaar[1];
+      const d1 = k1?.deel ?? deel1!;
+      const delta = grensRegel! - split.kopRegel;
+      const n0 = k0.deel.telling.records;
+      const merged = nieuwDeel();
+      for (const key of Object.keys(merged.telling) as (keyof RecordDeel['telling'])[])
+        merged.telling[key] = k0.deel.telling[key] + d1.telling[key];
+      for (const d of [k0.deel, d1])
+        for (const [rule, n] of Object.entries(d.perRegel))
+          merged.perRegel[rule] = (merged.perRegel[rule] ?? 0) + n;
+      const lijst = [...k0.deel.bevindingen];
+      for (const b of d1.bevindingen)
+        lijst.push({
+          ...b,
+          ...(b.record !== undefined && { record: b.record + n0 }),
+          ...(b.regelnr !== undefined && { regelnr: b.regelnr + delta }),
+          pad: b.pad.replace(
+            /^\/(Dossier|Verwijdering)\[(\d+)\]/,
+            (_, el: string, nr: string) => `/${el}[${Number(nr) + n0}]`,
+          ),
+        });
+      // Duplicates across the parts (only when the second part was read to its end or error).
+      const per = k1?.perRecord ?? per1;
+      const eruit: string[] = [];
+      const geenOp = new Set<string>();
+      if (per && k0.gezien) {
+        const eerder = BsnSet.of(k0.gezien);
+        for (let j = 0; j < per.n; j++) {
+          const b = per.bsn[j]!;
+          const f = per.flags[j]!;
+          if (b === 0 || f & DUBBEL || !eerder.has(b)) continue;
+          const bsn = pad9(b);
+          const pad = f & VERWIJDERING ? '/Verwijdering/Burgerservicenr' : '/Dossier/Client/Burgerservicenr';
+          lijst.push(bevinding(dubbelBevinding(bsn, pad, per.line[j]! + delta), n0 + j + 1, false));
+          merged.telling.bevindingen++;
+          merged.perRegel['bsn-dubbel'] = (merged.perRegel['bsn-dubbel'] ?? 0) + 1;
+          if (f & GOED) {
+            merged.telling.goed--;
+            merged.telling.overgeslagen++;
+            if (f & VERWIJDERING) merged.telling.verwijderingen--;
+            else merged.telling.dossiers--;
+            // Its row is in the generation unless the first part wrote the BSN (then it was
+            // passed over, or taken out when the first part's row came).
+            if (written[1].has(b) && !written[0].has(b)) eruit.push(bsn);
+            geenOp.add(bsn);
+          }
+        }
+      }
+      // In file order (stable: a record's own findings stay before its duplicate finding).
+      lijst.sort((a, b) => (a.record ?? 0) - (b.record ?? 0));
+      merged.bevindingen = lijst.slice(0, MAX_BEVINDINGEN);
+      merged.bevindingenWeggelaten = merged.telling.bevindingen - merged.bevindingen.length;
+      Object.assign(deel, merged);
+      const g = generatie();
+      if (eruit.length && store && g !== undefined) await store.removeDossiers(g, eruit);
+      if (fout1) {
+        if (fout1 instanceof BestandFout && fout1.line !== undefined)
+          throw new BestandFout(fout1.rule, fout1.message, fout1.line + delta, fout1.findings);
+        throw fout1;
+      }
+      for (const op of ops1) if (!geenOp.has(op.bsn)) opslag.ops([op]);
+      return { bytes: k0.bytes + k1!.bytes - split.kopTot, rows: [], ops: [] };
+    };
+
+    const afronden = () => {
+      if (done) return;
+      const eersteKlaar = klaar[0] !== undefined;
+      const tweedeKlaar = tweedeWeg || klaar[1] !== undefined || fout1 !== undefined;
+      if (!eersteKlaar || !tweedeKlaar) {
+        if (exited[0] && !eersteKlaar) fail(new Error('ingest-worker stopte onverwacht'));
+        else if (exited[1] && !tweedeKlaar) fail(new Error('ingest-worker stopte onverwacht'));
+        return;
+      }
+      chain = chain
+        .then(einde)
+        .then((g) => {
+          if (done) return;
+          done = true;
+          resolve(g);
+        })
+        .catch(fail);
+    };
+
+    let tweedeRij = Promise.resolve();
+    workers.forEach((w, idx) => {
+      const i = idx as 0 | 1;
+      w.on('message', (m: NaarMain) => {
+        if (m.t === 'voortgang') {
+          bytes[i] = i === 1 ? Math.max(0, m.bytes - split.kopTot) : m.bytes;
+          if (!done) l.onProgress?.(Math.min(total, bytes[0]! + bytes[1]!), total);
+          return;
+        }
+        if (i === 1 && (m.t === 'rijen' || m.t === 'ops' || m.t === 'klaar')) tweedeBegonnen.resolve(true);
+        if (i === 1 && m.t === 'fout' && m.fout.soort !== 'deel') tweedeBegonnen.resolve(true);
+        if (i === 0) chain = chain.then(() => handle(0, m)).catch(fail);
+        else
+          // The second part's rows wait for the first's Kop (the generation is made there).
+          tweedeRij = tweedeRij
+            .then(() => (m.t === 'kop' ? undefined : kopGezien.promise))
+            .then(() => {
+              chain = chain.then(() => handle(1, m)).catch(fail);
+            });
+      });
+      w.on('error', (e: Error & { code?: string }) => {
+        if (i === 1) tweedeBegonnen.resolve(false);
+        chain = chain.then(() => {
+          if (i === 1 && tweedeWeg) return;
+          fail(new Error(`ingest-worker: ${e.code ?? e.name}`));
+        });
+      });
+      w.on('exit', () => {
+        if (i === 1) tweedeBegonnen.resolve(false);
+        const after = () => {
+          exited[i] = true;
+          afronden();
+        };
+        if (i === 1)
+          tweedeRij = tweedeRij.then(() => {
+            chain = chain.then(after);
+          });
+        else chain = chain.then(after);
       });
     });
   });
@@ -364,7 +741,13 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       ...(o.codes && { codes: o.codes }),
       ...(o.workerLimits && { workerLimits: o.workerLimits }),
     };
-    const gelezen = threads ? await inWorker(lees, opslag, deel) : await inThread(lees, opslag, deel);
+    const size = statSync(o.file).size;
+    const split = threads && useDelen(o, size) ? await zoekDeling(o.file, size) : undefined;
+    const gelezen = split
+      ? await inTweeDelen(lees, opslag, deel, split, store, () => generatie)
+      : threads
+        ? await inWorker(lees, opslag, deel)
+        : await inThread(lees, opslag, deel);
     r.bestand.bytes = gelezen.bytes;
     neemOver();
     opslag.ops(gelezen.ops);

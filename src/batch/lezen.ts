@@ -15,7 +15,7 @@ import { clustersVan } from '../domain/model.js';
 import type { DossierRow, MutatieOp } from '../store/types.js';
 import { RecordChecker } from './check.js';
 import type { FormaatVersie, SoortLevering } from './format.js';
-import { readVerzamelbestand, type KopInfo } from './reader.js';
+import { type Deelbereik, readVerzamelbestand, type KopInfo } from './reader.js';
 import { bevinding, MAX_BEVINDINGEN, type Rapport } from './report.js';
 
 /** The part of the report the reading half fills; the storing half copies it into the Rapport. */
@@ -52,6 +52,37 @@ export interface LeesOptions {
   /** Operations of a mutatie, in file order; the pass waits for it. */
   onOps(ops: MutatieOp[]): void | Promise<void>;
   onProgress?(bytesRead: number, totalBytes: number): void;
+  /** Read part of the file (./reader's Deelbereik), with its onGrens for the first part. */
+  deel?: Deelbereik;
+  onGrens?(g: { ok: boolean; line: number; records: number }): boolean | Promise<boolean>;
+  /** Fill in each record's raw BSN, line and outcome (see PerRecord), for the second part; also on failure. */
+  perRecord?: PerRecord;
+}
+
+/** Flags of PerRecord.flags. */
+export const GOED = 1;
+export const DUBBEL = 2;
+export const VERWIJDERING = 4;
+
+/**
+ * Per record of a part, in order: the raw BSN as the duplicate check reads it (0: none),
+ * the line a duplicate finding names, and flags (GOED, DUBBEL within the part, the record
+ * is a VERWIJDERING). Lets ./ingest find the duplicates across two parts.
+ */
+export interface PerRecord {
+  n: number;
+  bsn: Int32Array;
+  line: Int32Array;
+  flags: Uint8Array;
+}
+
+export function nieuwPerRecord(): PerRecord {
+  return {
+    n: 0,
+    bsn: new Int32Array(1 << 12),
+    line: new Int32Array(1 << 12),
+    flags: new Uint8Array(1 << 12),
+  };
 }
 
 export interface Gelezen {
@@ -59,6 +90,19 @@ export interface Gelezen {
   /** Rows and operations not yet handed over (fewer than a batch), for the storing half to finish with. */
   rows: DossierRow[];
   ops: MutatieOp[];
+  /** The checker's set of raw BSNs (BsnSet.tabel), for the first part. */
+  gezien?: Int32Array;
+  /** See ReadResult.gestopt and beginRegel. */
+  gestopt?: number;
+  beginRegel?: number;
+  perRecord?: PerRecord;
+}
+
+function groei<T extends Int32Array | Uint8Array>(a: T, n: number): T {
+  if (n < a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -71,7 +115,10 @@ export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promis
   let rows: DossierRow[] = [];
   let ops: MutatieOp[] = [];
   const t = deel.telling;
+  const per = o.perRecord;
   const res = await readVerzamelbestand(o.file, {
+    ...(o.deel && { deel: o.deel }),
+    ...(o.onGrens && { onGrens: o.onGrens }),
     // The caller knows the file's hash already (ingest) or does not need it (validate).
     hash: false,
     ...(o.fastPath !== undefined && { fastPath: o.fastPath }),
@@ -94,6 +141,19 @@ export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promis
           deel.perRegel[f.rule] = (deel.perRegel[f.rule] ?? 0) + 1;
           if (deel.bevindingen.length < MAX_BEVINDINGEN) deel.bevindingen.push(bevinding(f, rec.nr, ok));
           else deel.bevindingenWeggelaten++;
+        }
+        if (per) {
+          const i = per.n++;
+          per.bsn = groei(per.bsn, i);
+          per.line = groei(per.line, i);
+          per.flags = groei(per.flags, i);
+          const l = checker!.last;
+          per.bsn[i] = l.bsn;
+          per.line[i] = l.line;
+          per.flags[i] =
+            (ok ? GOED : 0) |
+            (l.dubbel ? DUBBEL : 0) |
+            (l.pad.startsWith('/Verwijdering') ? VERWIJDERING : 0);
         }
         if (c.soort === 'dossier') {
           t.dossiers++;
@@ -118,5 +178,13 @@ export async function leesEnControleer(o: LeesOptions, deel: RecordDeel): Promis
       }
     },
   });
-  return { bytes: res.bytes, rows, ops };
+  return {
+    bytes: res.bytes,
+    rows,
+    ops,
+    ...(o.deel?.tot !== undefined && checker && { gezien: checker.seen.tabel }),
+    ...(res.gestopt !== undefined && { gestopt: res.gestopt }),
+    ...(res.beginRegel !== undefined && { beginRegel: res.beginRegel }),
+    ...(per && { perRecord: per }),
+  };
 }

@@ -67,7 +67,33 @@ export interface KopInfo {
 /** Bytes read from the file at once; handed on in chunks of ReadOptions.chunkBytes. */
 const READ_BYTES = 1 << 20;
 
+/** A part of the file could not be read as a part (./ingest then reads the file whole). */
+export class DeelFout extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeelFout';
+  }
+}
+
+/**
+ * Part of a file, for reading a file in two parts at once (./ingest). The first part is
+ * the file up to `tot`, a byte offset where a record starts; the second is the root's start
+ * tag and the Kop (bytes up to `kopTot`) followed by the bytes from `vanaf` (= the first
+ * part's `tot`) to the end. Together they are the file, when both offsets are between two
+ * records: the first part checks that at `tot` (onGrens), the second at `kopTot` (else a
+ * DeelFout).
+ */
+export interface Deelbereik {
+  tot?: number;
+  kopTot?: number;
+  vanaf?: number;
+}
+
 export interface ReadResult {
+  /** The first part stopped at `deel.tot` (onGrens said so): the line there. */
+  gestopt?: number;
+  /** The second part: the line after the Kop in what it read. */
+  beginRegel?: number;
   /** SHA-256 of the file's bytes, hex; undefined with `hash: false`. */
   hash?: string;
   bytes: number;
@@ -94,6 +120,14 @@ export interface ReadOptions {
    * cost about 2 ns a character more in decoding and joining).
    */
   chunkBytes?: number;
+  /** Read part of the file (see Deelbereik). */
+  deel?: Deelbereik;
+  /**
+   * The first part has reached `deel.tot`: whether the place is between two records
+   * (`ok`), its line and the records so far. Resolves true to stop there, false to read on
+   * to the end as if there were no parts.
+   */
+  onGrens?(g: { ok: boolean; line: number; records: number }): boolean | Promise<boolean>;
   /** Hash the file (ReadResult.hash); default true. */
   hash?: boolean;
   /** Decode records with the fast path where it can; default true unless DKD_FAST_PATH=0. */
@@ -157,57 +191,98 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
   // Read in large pieces (fewer reads and stream turns: at 32 KiB they took a second of a
   // 450 MB file), hand them on in small chunks (see chunkBytes).
   const chunkBytes = o.chunkBytes ?? 32 * 1024;
-  const stream = createReadStream(file, { highWaterMark: Math.max(chunkBytes, READ_BYTES) });
+  const highWaterMark = Math.max(chunkBytes, READ_BYTES);
+  const d = o.deel;
+  const ranges: { start: number; end?: number; na?: 'kop' | 'grens' }[] =
+    d?.kopTot !== undefined
+      ? [{ start: 0, end: d.kopTot, na: 'kop' }, { start: d.vanaf ?? d.kopTot }]
+      : d?.tot !== undefined
+        ? [{ start: 0, end: d.tot, na: 'grens' }, { start: d.tot }]
+        : [{ start: 0 }];
+  let stream: ReturnType<typeof createReadStream> | undefined;
   let kopAnnounced = false;
+  let gestopt: number | undefined;
+  let beginRegel: number | undefined;
+  const handOver = async () => {
+    if (kopInfo && !kopAnnounced) {
+      kopAnnounced = true;
+      await o.onKop?.(kopInfo);
+    }
+    if (pending.length) {
+      const batch = pending;
+      pending = [];
+      await o.onBatch?.(batch);
+    }
+  };
   try {
-    for await (const piece of stream as AsyncIterable<Buffer>) {
-      hash?.update(piece);
-      for (let at = 0; at < piece.length; at += chunkBytes) {
-        const chunk = piece.subarray(at, at + chunkBytes);
-        bytes += chunk.length;
-        let text: string;
-        try {
-          text = decoder.decode(chunk, { stream: true });
-        } catch {
-          throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+    for (const range of ranges) {
+      if (range.end !== undefined && range.end <= range.start) continue;
+      stream = createReadStream(file, {
+        start: range.start,
+        ...(range.end !== undefined && { end: range.end - 1 }),
+        highWaterMark,
+      });
+      for await (const piece of stream as AsyncIterable<Buffer>) {
+        hash?.update(piece);
+        for (let at = 0; at < piece.length; at += chunkBytes) {
+          const chunk = piece.subarray(at, at + chunkBytes);
+          bytes += chunk.length;
+          let text: string;
+          try {
+            text = decoder.decode(chunk, { stream: true });
+          } catch {
+            throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+          }
+          scanner.write(text);
+          await handOver();
+          o.onProgress?.(bytes, total);
         }
-        scanner.write(text);
-        if (kopInfo && !kopAnnounced) {
-          kopAnnounced = true;
-          await o.onKop?.(kopInfo);
+      }
+      if (range.na === 'kop') {
+        // The second part: the root's start tag and the Kop, and nothing after them.
+        const g = scanner.grens();
+        if (!g.ok || !kopInfo || nr !== 0)
+          throw new DeelFout('het begin van het bestand eindigt niet na de Kop');
+        beginRegel = g.line;
+      } else if (range.na === 'grens') {
+        // The first part: all records up to here are handed over, then the caller decides.
+        await handOver();
+        const g = scanner.grens();
+        if (await o.onGrens?.({ ok: g.ok && kopInfo !== undefined, line: g.line, records: nr })) {
+          gestopt = g.line;
+          break;
         }
-        if (pending.length) {
-          const batch = pending;
-          pending = [];
-          await o.onBatch?.(batch);
-        }
-        o.onProgress?.(bytes, total);
       }
     }
-    try {
-      scanner.write(decoder.decode());
-    } catch (e) {
-      if (e instanceof TypeError) throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
-      throw e;
+    if (gestopt === undefined) {
+      try {
+        scanner.write(decoder.decode());
+      } catch (e) {
+        if (e instanceof TypeError)
+          throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+        throw e;
+      }
+      const root = scanner.end();
+      if (root.text.trim() !== '')
+        throw new BestandFout(
+          'tekst-onverwacht',
+          `${ROOT} bevat tekst waar alleen elementen mogen staan`,
+          root.line,
+        );
+      if (!kopInfo) throw new BestandFout('kop-ontbreekt', 'het bestand heeft geen Kop', root.line);
+      if (!kopAnnounced) await o.onKop?.(kopInfo);
+      if (pending.length) await o.onBatch?.(pending);
+      pending = [];
     }
-    const root = scanner.end();
-    if (root.text.trim() !== '')
-      throw new BestandFout(
-        'tekst-onverwacht',
-        `${ROOT} bevat tekst waar alleen elementen mogen staan`,
-        root.line,
-      );
-    if (!kopInfo) throw new BestandFout('kop-ontbreekt', 'het bestand heeft geen Kop', root.line);
-    if (!kopAnnounced) await o.onKop?.(kopInfo);
-    if (pending.length) await o.onBatch?.(pending);
-    pending = [];
   } catch (e) {
-    stream.destroy();
+    stream?.destroy();
     if (e instanceof XmlError) throw new BestandFout(e.rule, e.message, e.line);
     throw e;
   }
   return {
     ...(hash && { hash: hash.digest('hex') }),
+    ...(gestopt !== undefined && { gestopt }),
+    ...(beginRegel !== undefined && { beginRegel }),
     bytes,
     records: nr,
     fastRecords: scanner.fastRecords,

@@ -263,6 +263,28 @@ export class XmlScanner {
     return this.lineAt(this.pos);
   }
 
+  /**
+   * Whether all that was written so far ends between two elements at depth 1 (inside the
+   * root, nothing open below it, nothing but white space left unread, no text in the
+   * root), and the line after it. A reader that splits a file into parts (./reader) checks
+   * that each part starts and ends at such a place, where the scanner's state is the same
+   * whichever records came before.
+   */
+  grens(): { ok: boolean; line: number } {
+    let ok =
+      !this.ended &&
+      !this.rootClosed &&
+      this.high === '' &&
+      this.stack.length === 1 &&
+      this.stack[0]!.text === '' &&
+      this.stack[0]!.children.length === 0;
+    for (let i = this.pos; ok && i < this.buf.length; i++) ok = isS(this.buf.charCodeAt(i));
+    // Counted without moving the line cache on (it may only move forward).
+    let line = this.lineNo;
+    for (let i = this.buf.indexOf('\n', this.lineScan); i >= 0; i = this.buf.indexOf('\n', i + 1)) line++;
+    return { ok, line };
+  }
+
   write(chunk: string): void {
     if (this.ended) throw new XmlError('xml-syntax', 'geen goedgevormde XML: er is na het einde geschreven');
     if (this.high) {

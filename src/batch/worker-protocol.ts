@@ -11,8 +11,8 @@
 import type { Codetabel } from '../domain/codetabellen.js';
 import type { DossierRow, MutatieOp } from '../store/types.js';
 import type { Kop } from './format.js';
-import type { RecordDeel } from './lezen.js';
-import { BestandFout } from './reader.js';
+import type { PerRecord, RecordDeel } from './lezen.js';
+import { BestandFout, type Deelbereik, DeelFout } from './reader.js';
 import type { Finding } from '../suwiml/xml/codec.js';
 
 export interface WorkerData {
@@ -29,6 +29,9 @@ export interface WorkerData {
   krediet: number;
   /** Report progress (at most every `voortgangBytes`). */
   voortgang: boolean;
+  /** Read one part of the file (./ingest's two parts); perRecord for the second. */
+  deel?: Deelbereik;
+  perRecord?: boolean;
 }
 
 export type NaarMain =
@@ -36,14 +39,26 @@ export type NaarMain =
   | { t: 'rijen'; rows: DossierRow[] }
   | { t: 'ops'; ops: MutatieOp[] }
   | { t: 'voortgang'; bytes: number; total: number }
-  | { t: 'klaar'; bytes: number; rows: DossierRow[]; ops: MutatieOp[]; deel: RecordDeel }
-  | { t: 'fout'; fout: FoutData; deel: RecordDeel };
+  | { t: 'grens'; ok: boolean; line: number; records: number }
+  | {
+      t: 'klaar';
+      bytes: number;
+      rows: DossierRow[];
+      ops: MutatieOp[];
+      deel: RecordDeel;
+      gezien?: Int32Array;
+      gestopt?: number;
+      beginRegel?: number;
+      perRecord?: PerRecord;
+    }
+  | { t: 'fout'; fout: FoutData; deel: RecordDeel; perRecord?: PerRecord };
 
-export type NaarWorker = { t: 'krediet' };
+export type NaarWorker = { t: 'krediet' } | { t: 'grens'; stop: boolean };
 
 /** An error as data: a BestandFout whole (its findings may hold personal data: never log them). */
 export type FoutData =
   | { soort: 'bestand'; rule: string; message: string; line?: number; findings: Finding[] }
+  | { soort: 'deel'; message: string }
   | { soort: 'anders'; name: string; message: string; code?: string };
 
 export function foutNaarData(e: unknown): FoutData {
@@ -55,6 +70,7 @@ export function foutNaarData(e: unknown): FoutData {
       ...(e.line !== undefined && { line: e.line }),
       findings: e.findings,
     };
+  if (e instanceof DeelFout) return { soort: 'deel', message: e.message };
   const err = e instanceof Error ? e : new Error(String(e));
   const code = (err as NodeJS.ErrnoException).code;
   return { soort: 'anders', name: err.name, message: err.message, ...(typeof code === 'string' && { code }) };
@@ -62,6 +78,7 @@ export function foutNaarData(e: unknown): FoutData {
 
 export function foutUitData(d: FoutData): Error {
   if (d.soort === 'bestand') return new BestandFout(d.rule, d.message, d.line, d.findings);
+  if (d.soort === 'deel') return new DeelFout(d.message);
   const e = new Error(d.message) as NodeJS.ErrnoException;
   e.name = d.name;
   if (d.code !== undefined) e.code = d.code;

@@ -563,6 +563,44 @@ export class KyselyStore implements Store {
   }
 
   /** Multi-row INSERTs of cached shape, yielding to the event loop between chunks. */
+  removeDossiers(generatieId: number, bsns: string[]): Promise<number> {
+    return this.#op('removeDossiers', async () => {
+      let removed = 0;
+      for (const part of chunks(bsns, INSERT_CHUNK)) {
+        await this.#write(async (trx) => {
+          const g = await trx
+            .selectFrom('generatie')
+            .select('id')
+            .where('id', '=', generatieId)
+            .where('status', '=', 'opbouw')
+            .executeTakeFirst();
+          if (g === undefined) throw notBeingBuilt('removeDossiers', generatieId);
+          const gone = await trx
+            .deleteFrom('dossier')
+            .where('generatie_id', '=', generatieId)
+            .where('bsn', 'in', part)
+            .returning('clusters')
+            .execute();
+          if (gone.length === 0) return;
+          let verwijzingen = 0;
+          for (const d of gone) verwijzingen += decodeClusters(d.clusters).length;
+          removed += gone.length;
+          await trx
+            .updateTable('generatie')
+            .set((eb) => ({
+              bijgewerkt: nowIso(),
+              wijziging: eb('wijziging', '+', 1),
+              aantal: eb('aantal', '-', gone.length),
+              aantal_verwijzingen: eb('aantal_verwijzingen', '-', verwijzingen),
+            }))
+            .where('id', '=', generatieId)
+            .execute();
+        });
+      }
+      return removed;
+    });
+  }
+
   async #insertDossiers(
     trx: Kysely<Database>,
     generatieId: number,

@@ -226,6 +226,11 @@ export interface Store {
   beginGeneratie(gemeente: string, leveringId: number | null): Promise<number>;
   /** Adds dossiers to a generation that is being built. Call repeatedly in batches. */
   writeDossiers(generatieId: number, rows: DossierRow[]): Promise<void>;
+  /**
+   * Takes dossiers out of a generation that is being built (BSNs not in it are passed
+   * over); returns how many went. For a load that finds a duplicate after writing it.
+   */
+  removeDossiers(generatieId: number, bsns: string[]): Promise<number>;
   /** Makes the generation the gemeente's active set in one transaction; the previous one is retired. */
   activateGeneratie(generatieId: number): Promise<ActivatieResult>;
   /** Drops a generation that was never activated (a refused or failed load). */
