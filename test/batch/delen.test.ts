@@ -77,6 +77,13 @@ beforeAll(async () => {
   // A `</Kop>` in a comment before the Kop: the second part does not start after the Kop.
   files.kop = join(dir, 'kop.xml');
   writeFileSync(files.kop, xml.replace('<Kop>', '<!-- </Kop> --><Kop>'));
+  files.onbekend = join(dir, 'onbekend.xml');
+  writeFileSync(
+    files.onbekend,
+    xml.replace('<CdPartijSuwi>0363</CdPartijSuwi>', '<CdPartijSuwi>0599</CdPartijSuwi>'),
+  );
+  files.aantal = join(dir, 'aantal.xml');
+  writeFileSync(files.aantal, xml.replace('<AantalRecords>1500<', '<AantalRecords>1499<'));
   // A mutatie with a BSN in both parts and a deletion in the second.
   files.mutatie = join(dir, 'mutatie.xml');
   const out = createWriteStream(files.mutatie);
@@ -139,6 +146,11 @@ describe('reading a file in two parts at once', () => {
     // Findings of the second part name their record and line in the whole file.
     const dubbel = fouten.bevindingen.filter((b) => b.regel === 'bsn-dubbel').map((b) => b.record);
     expect(dubbel).toEqual([1200, 1301, 1350, 1400, 1450]);
+    // Refusals of the Kop and of the whole file stop both parts.
+    const onbekend = await beide({ file: files.onbekend!, modus: 'validate' });
+    expect(onbekend.bestandsbevindingen.map((b) => b.regel)).toEqual(['gemeente-onbekend']);
+    const aantal = await beide({ file: files.aantal!, modus: 'validate' });
+    expect(aantal.bestandsbevindingen.map((b) => b.regel)).toEqual(['aantal-records-onjuist']);
     for (const f of ['kapot1', 'kapot2', 'commentaar', 'kop']) {
       const r = await beide({ file: files[f]!, modus: 'validate', maxFoutenPct: 100 });
       expect(r.status).toBe(f.startsWith('kapot') ? 'geweigerd' : 'gevalideerd');
