@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Codetabellen } from '../domain/codetabellen.js';
 import { type FormaatVersie, versieByNaam } from './format.js';
-import { leesEnControleer, nieuwDeel, nieuwPerRecord } from './lezen.js';
+import { leesEnControleer, nieuwDeel, nieuwPerRecord, type PerRecord } from './lezen.js';
 import { foutNaarData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
 /** Report progress at most once per this many bytes read. */
@@ -15,6 +15,12 @@ const VOORTGANG_BYTES = 1 << 20;
 const port = parentPort!;
 const d = workerData as WorkerData;
 const post = (m: NaarMain) => port.postMessage(m);
+
+/** The typed arrays of the end message move to the main thread instead of being copied. */
+function overdracht(gezien?: Int32Array, per?: PerRecord): ArrayBuffer[] {
+  const list = [gezien?.buffer, per?.bsn.buffer, per?.line.buffer, per?.flags.buffer];
+  return list.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
 
 let krediet = d.krediet;
 let wachtOpKrediet: (() => void) | undefined;
@@ -73,9 +79,12 @@ try {
     },
     deel,
   );
-  post({ t: 'klaar', ...res, deel });
+  port.postMessage({ t: 'klaar', ...res, deel } satisfies NaarMain, overdracht(res.gezien, res.perRecord));
 } catch (e) {
-  post({ t: 'fout', fout: foutNaarData(e), deel, ...(perRecord && { perRecord }) });
+  port.postMessage(
+    { t: 'fout', fout: foutNaarData(e), deel, ...(perRecord && { perRecord }) } satisfies NaarMain,
+    overdracht(undefined, perRecord),
+  );
 }
 // Nothing is left to wait for: closing the port lets the thread end.
 port.close();

@@ -66,9 +66,10 @@ function sqliteConnection(file: string, role: 'writer' | 'reader'): BetterSqlite
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     if (role === 'writer') {
-      // 32 MiB: most of the BSN index of a large load stays in memory; more would push the
-      // peak memory of a load of a million clients (three threads) over 300 MB.
-      db.pragma('cache_size = -32768');
+      // 16 MiB: a load of a million clients fills it (the BSN index), and with three threads
+      // 32 MiB put the load's peak memory over 300 MB; the file's pages stay in the OS cache,
+      // and 100,000 clients load as fast with 16 as with 32 (docs/benchmarks.md).
+      db.pragma('cache_size = -16384');
       db.pragma('journal_size_limit = 67108864'); // truncate the WAL to 64 MiB after a large load
     } else {
       db.pragma('cache_size = -32768');
