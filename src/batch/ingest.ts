@@ -83,6 +83,13 @@ export const DEFAULT_MAX_FOUTEN_PCT = 10;
  */
 const WRITE_BATCH = 100;
 /**
+ * Rows the storing half writes in one transaction: the batches of WRITE_BATCH rows the
+ * reading half hands over are gathered on this side, where they are few at a time. Larger
+ * transactions make SQLite's part cheaper (it writes every index page a transaction
+ * touched to the WAL once, and the BSNs come in random order).
+ */
+const SCHRIJF_GROEP = 1000;
+/**
  * Batches the Worker may have posted that the store has not written yet. Two keep the store
  * busy while the next batch is made; more only hold memory (about 0.4 MB a batch).
  */
@@ -121,7 +128,11 @@ class AlGeladen extends Error {
 /** The storing half of the pass, on the main thread: what the reading half hands over. */
 interface Opslag {
   kop(k: KopInfo): Promise<void>;
+  /** Rows for the generation: written SCHRIJF_GROEP at a time, the rest by flush. */
   rijen(rows: DossierRow[]): Promise<void>;
+  flush(): Promise<void>;
+  /** Takes rows out again, written or still waiting (the two parts' duplicates). */
+  verwijder(bsns: string[]): Promise<void>;
   ops(ops: MutatieOp[]): void;
 }
 
@@ -346,14 +357,7 @@ const pad9 = (n: number) => String(n).padStart(9, '0');
  *   over or taken out first).
  * - Mutatie operations of the second part wait until the end, and go after the first's.
  */
-async function inTweeDelen(
-  l: Lees,
-  opslag: Opslag,
-  deel: RecordDeel,
-  split: Deling,
-  store: Store | undefined,
-  generatie: () => number | undefined,
-): Promise<Gelezen> {
+async function inTweeDelen(l: Lees, opslag: Opslag, deel: RecordDeel, split: Deling): Promise<Gelezen> {
   const url = ingestWorkerUrl();
   if (!existsSync(fileURLToPath(url)))
     throw new Error(`ingest: ${fileURLToPath(url)} ontbreekt (npm run build)`);
@@ -410,17 +414,13 @@ async function inTweeDelen(
       tweedeWeg = true;
       ops1.length = 0;
       await workers[1].terminate();
-      const g = generatie();
-      if (store && g !== undefined) {
-        const bsns: string[] = [];
-        // Not those the first part wrote since: the second part's row for them is gone already.
-        for (const k of written[1].tabel) if (k !== 0 && !written[0].has(k)) bsns.push(pad9(k));
-        if (bsns.length) await store.removeDossiers(g, bsns);
-      }
+      const bsns: string[] = [];
+      // Not those the first part wrote since: the second part's row for them is gone already.
+      for (const k of written[1].tabel) if (k !== 0 && !written[0].has(k)) bsns.push(pad9(k));
+      await opslag.verwijder(bsns);
     };
     const schrijf = async (i: 0 | 1, rows: DossierRow[]) => {
       if (!rows.length) return;
-      const g = generatie();
       const keep: DossierRow[] = [];
       const eruit: string[] = [];
       for (const row of rows) {
@@ -432,7 +432,7 @@ async function inTweeDelen(
         written[i].add(n);
         keep.push(row);
       }
-      if (eruit.length && store && g !== undefined) await store.removeDossiers(g, eruit);
+      await opslag.verwijder(eruit);
       await opslag.rijen(keep);
     };
 
@@ -552,8 +552,7 @@ async function inTweeDelen(
       merged.bevindingen = lijst.slice(0, MAX_BEVINDINGEN);
       merged.bevindingenWeggelaten = merged.telling.bevindingen - merged.bevindingen.length;
       Object.assign(deel, merged);
-      const g = generatie();
-      if (eruit.length && store && g !== undefined) await store.removeDossiers(g, eruit);
+      await opslag.verwijder(eruit);
       if (fout1) {
         if (fout1 instanceof BestandFout && fout1.line !== undefined)
           throw new BestandFout(fout1.rule, fout1.message, fout1.line + delta, fout1.findings);
@@ -673,6 +672,8 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
     r.bevindingenWeggelaten = deel.bevindingenWeggelaten;
   };
 
+  /** Rows handed over and not written yet (see SCHRIJF_GROEP). */
+  let wachtrij: DossierRow[] = [];
   /** The storing half: the checks of the Kop that need the store, and the writes. */
   const opslag: Opslag = {
     kop: async (k) => {
@@ -723,7 +724,24 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       if (soort === 'volledig') generatie = await store!.beginGeneratie(gemeente, leveringId);
     },
     rijen: async (rows) => {
-      if (generatie !== undefined && rows.length) await store!.writeDossiers(generatie, rows);
+      if (generatie === undefined) return;
+      for (const row of rows) wachtrij.push(row);
+      if (wachtrij.length >= SCHRIJF_GROEP) await opslag.flush();
+    },
+    flush: async () => {
+      if (generatie === undefined || wachtrij.length === 0) return;
+      const rows = wachtrij;
+      wachtrij = [];
+      await store!.writeDossiers(generatie, rows);
+    },
+    verwijder: async (bsns) => {
+      if (generatie === undefined || bsns.length === 0) return;
+      const weg = new Set(bsns);
+      const blijft = wachtrij.filter((r) => !weg.has(r.bsn));
+      const nogNiet = new Set(wachtrij.map((r) => r.bsn));
+      wachtrij = blijft;
+      const geschreven = bsns.filter((b) => !nogNiet.has(b));
+      if (geschreven.length) await store!.removeDossiers(generatie, geschreven);
     },
     ops: (list) => {
       for (const op of list) ops.push(op);
@@ -744,7 +762,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
     const size = statSync(o.file).size;
     const split = threads && useDelen(o, size) ? await zoekDeling(o.file, size) : undefined;
     const gelezen = split
-      ? await inTweeDelen(lees, opslag, deel, split, store, () => generatie)
+      ? await inTweeDelen(lees, opslag, deel, split)
       : threads
         ? await inWorker(lees, opslag, deel)
         : await inThread(lees, opslag, deel);
@@ -768,6 +786,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       if (generatie !== undefined) await store!.abandonGeneratie(generatie);
     } else if (soort === 'volledig') {
       await opslag.rijen(gelezen.rows);
+      await opslag.flush();
       const a = await store!.activateGeneratie(generatie!);
       r.effect = {
         generatie: a.generatieId,
