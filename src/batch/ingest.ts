@@ -11,7 +11,7 @@
  * for the gemeente is not processed again: the report says `ongewijzigd`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ import {
   VERWIJDERING,
 } from './lezen.js';
 import { BsnSet, dubbelBevinding } from './check.js';
-import { BestandFout, fastPathFromEnv, type KopInfo } from './reader.js';
+import { BestandFout, fastPathFromEnv, type KopInfo, stukken } from './reader.js';
 import { bevinding, MAX_BEVINDINGEN, type Rapport, samenvatting } from './report.js';
 import { foutUitData, type NaarMain, type NaarWorker, type WorkerData } from './worker-protocol.js';
 
@@ -44,8 +44,12 @@ export interface VerwerkOptions {
   maxFoutenPct?: number;
   /** Name of the file as the sender knows it (for the report); default the file's base name. */
   bestandsnaam?: string;
-  /** SHA-256 of the file when already known (an upload computes it while receiving). */
-  sha256?: string;
+  /**
+   * SHA-256 of the file when already known (an upload computes it while receiving), or
+   * one being computed elsewhere: the load then goes on meanwhile, as when it hashes the
+   * file itself (see opslag.kop).
+   */
+  sha256?: string | Promise<string>;
   /** A delivery created beforehand (upload); otherwise ingest creates one once the Kop is read. */
   leveringId?: number;
   /** The gemeente the file must be from (upload: the caller). */
@@ -113,8 +117,7 @@ export function maxFoutenPctFromEnv(): number {
 
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>)
-    h.update(chunk);
+  for await (const piece of stukken(file, Buffer.allocUnsafe(1 << 20))) h.update(piece);
   return h.digest('hex');
 }
 
@@ -630,9 +633,13 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
   if (o.modus === 'ingest' && !store) throw new Error('ingest needs a store');
   const maxPct = o.maxFoutenPct ?? DEFAULT_MAX_FOUTEN_PCT;
   const threads = useThreads(o);
-  // With a Worker, this thread hashes the file while the Worker reads it.
+  // With Workers, this thread hashes the file while they read it.
   const hash = o.sha256 !== undefined ? Promise.resolve(o.sha256) : sha256File(o.file);
-  hash.catch(() => undefined);
+  let gehasht = typeof o.sha256 === 'string';
+  hash.then(
+    () => (gehasht = true),
+    () => undefined,
+  );
   if (!threads) await hash;
   const r: Rapport = {
     status: o.modus === 'validate' ? 'gevalideerd' : 'geladen',
@@ -672,12 +679,14 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
     r.bevindingenWeggelaten = deel.bevindingenWeggelaten;
   };
 
+  /** The check against earlier loads, when it waits for the hash (see opslag.kop), and its failure. */
+  let hashCheck: Promise<void> | undefined;
+  let hashFout: unknown;
   /** Rows handed over and not written yet (see SCHRIJF_GROEP). */
   let wachtrij: DossierRow[] = [];
   /** The storing half: the checks of the Kop that need the store, and the writes. */
   const opslag: Opslag = {
     kop: async (k) => {
-      const sha256 = (r.bestand.sha256 = await hash);
       kopInfo = k;
       soort = k.kop.soortLevering as SoortLevering;
       const gemeente = k.kop.cdPartijSuwi;
@@ -701,8 +710,16 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       if (store && !(await store.getGemeente(gemeente)))
         throw new BestandFout('gemeente-onbekend', 'de gemeente in de Kop is niet aangemeld bij de hub');
       if (!loading) return;
-      const eerder = await store!.findGeladenLevering(gemeente, sha256);
-      if (eerder) throw new AlGeladen(eerder.id);
+      /** Stops the load if this file was loaded before (the same hash, delivered by the same gemeente). */
+      const alEerder = async (sha256: string) => {
+        const eerder = await store!.findGeladenLevering(gemeente, sha256);
+        if (eerder) throw new AlGeladen(eerder.id);
+      };
+      // A file the caller hashed (an upload) or small enough to be hashed by now is checked
+      // before anything is made. Else the load goes on while this thread hashes (hashing a
+      // million clients takes seconds, in which the Workers would wait) and stops as soon as
+      // the hash shows the file was loaded before; the delivery gets its hash then.
+      if (gehasht) await alEerder(await hash);
       const meta = {
         gemeente,
         soort,
@@ -712,7 +729,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       if (leveringId === undefined) {
         const l = await store!.createLevering({
           ...meta,
-          bestandHash: sha256,
+          bestandHash: gehasht ? await hash : '',
           bestandsnaam: r.bestand.naam,
           status: 'verwerken',
         });
@@ -721,9 +738,20 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       } else {
         await store!.updateLevering(leveringId, { ...meta, status: 'verwerken' });
       }
+      if (!gehasht) {
+        const id = leveringId;
+        hashCheck = hash.then(async (sha256) => {
+          await alEerder(sha256);
+          await store!.updateLevering(id, { bestandHash: sha256 });
+        });
+        hashCheck.catch((e: unknown) => {
+          hashFout ??= e;
+        });
+      }
       if (soort === 'volledig') generatie = await store!.beginGeneratie(gemeente, leveringId);
     },
     rijen: async (rows) => {
+      if (hashFout !== undefined) throw hashFout;
       if (generatie === undefined) return;
       for (const row of rows) wachtrij.push(row);
       if (wachtrij.length >= SCHRIJF_GROEP) await opslag.flush();
@@ -744,6 +772,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       if (geschreven.length) await store!.removeDossiers(generatie, geschreven);
     },
     ops: (list) => {
+      if (hashFout !== undefined) throw hashFout;
       for (const op of list) ops.push(op);
     },
   };
@@ -768,6 +797,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
         : await inThread(lees, opslag, deel);
     r.bestand.bytes = gelezen.bytes;
     neemOver();
+    await hashCheck;
     opslag.ops(gelezen.ops);
 
     const kop = kopInfo!.kop;
@@ -839,6 +869,7 @@ export async function verwerk(o: VerwerkOptions): Promise<Rapport> {
       r.status === 'geweigerd' ? 'geweigerd' : r.status === 'ongewijzigd' ? 'ongewijzigd' : 'geladen';
     const fields = {
       status,
+      bestandHash: sha256,
       samenvatting: JSON.stringify(samenvatting(r)),
       rapport: JSON.stringify(r),
       ...(r.effect && { generatieId: r.effect.generatie }),

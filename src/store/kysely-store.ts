@@ -456,6 +456,7 @@ export class KyselyStore implements Store {
       if (update.aangemaakt !== undefined) set.aangemaakt = update.aangemaakt;
       if (update.soort !== undefined) set.soort = update.soort;
       if (update.gemeente !== undefined) set.gemeente = update.gemeente;
+      if (update.bestandHash !== undefined) set.bestand_hash = update.bestandHash;
       const row = await this.#write((trx) =>
         trx.updateTable('levering').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
       );

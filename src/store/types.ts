@@ -132,6 +132,8 @@ export interface LeveringUpdate {
   aangemaakt?: string | null;
   soort?: LeveringSoort;
   gemeente?: string;
+  /** The file's SHA-256, when it was not known yet as the delivery was made ('' until then). */
+  bestandHash?: string;
 }
 
 export interface DossierRow {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verwerk } from '../../src/batch/ingest.js';
+import { sha256File, verwerk } from '../../src/batch/ingest.js';
 import { loadDossiers } from '../../src/batch/reader.js';
 import { writeVerzamelbestand, VerzamelbestandWriter } from '../../src/batch/writer.js';
 import { generateVerzamelbestand } from '../../src/sim/generator.js';
@@ -102,6 +102,42 @@ describe('ingest of a volledig file', () => {
     expect(r.status).toBe('ongewijzigd');
     expect(r.bestandsbevindingen.map((b) => b.regel)).toEqual(['al-geladen']);
     expect(await store.activeGeneratie(G)).toEqual(before);
+  }, 60_000);
+
+  it('also when its hash is known only after rows were written: the new rows go, the levering gets the hash', async () => {
+    const before = await store.activeGeneratie(G);
+    const echt = await sha256File(first.out);
+    // The hash comes only once the first rows of the file are in the store.
+    let geschreven!: () => void;
+    let rijen = 0;
+    const eersteRijen = new Promise<void>((r) => (geschreven = r));
+    const traag = new Proxy(store, {
+      get(t, p) {
+        const v = Reflect.get(t, p) as unknown;
+        if (p === 'writeDossiers')
+          return async (...a: Parameters<Store['writeDossiers']>) => {
+            await t.writeDossiers(...a);
+            rijen += a[1].length;
+            geschreven();
+          };
+        return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const r = await verwerk({
+      file: first.out,
+      modus: 'ingest',
+      store: traag,
+      sha256: eersteRijen.then(() => echt),
+    });
+    expect(rijen).toBeGreaterThan(0);
+    expect(r.status).toBe('ongewijzigd');
+    expect(r.bestand.sha256).toBe(echt);
+    expect(await store.activeGeneratie(G)).toEqual(before);
+    const l = await store.getLevering(r.levering!);
+    expect(l).toMatchObject({ status: 'ongewijzigd', bestandHash: echt });
+    // The rows written before the hash was known never became visible.
+    expect(r.effect).toBeUndefined();
+    expect(await answered(first.bsns[2]!)).toBe('gegevens');
   }, 60_000);
 
   it('a file cut off in the middle is refused and the previous set still answers', async () => {
