@@ -99,11 +99,13 @@ const SCHRIJF_GROEP = 1000;
  */
 const KREDIET = 4;
 /**
- * At the start the Worker may run further ahead: the main thread is still hashing the file
- * and checking the Kop against the store, and cannot write yet. The credits of the first
- * VOORSPRONG - KREDIET batches are not given back, so after the start it is KREDIET again.
+ * At the start the Worker may run a little further ahead, while the main thread checks the
+ * Kop against the store and makes the generation. The credits of the first VOORSPRONG -
+ * KREDIET batches are not given back, so after the start it is KREDIET again. Not more:
+ * the main thread also hashes the file, and what the Workers send meanwhile waits in its
+ * heap (with 32, two Workers sometimes put 40 MB there, and a million clients over 290 MB).
  */
-const VOORSPRONG = 32;
+const VOORSPRONG = 8;
 
 /** The limit from the environment (DKD_MAX_FOUTEN_PCT), else the default. */
 export function maxFoutenPctFromEnv(): number {
@@ -276,12 +278,14 @@ async function inWorker(l: Lees, opslag: Opslag, deel: RecordDeel): Promise<Gele
 }
 
 /**
- * The Workers' heaps: a young generation of 8 MB (V8's default for a Worker is larger).
- * A record's objects die young either way; the smaller nursery is collected more often
- * and keeps the peak memory of a load with two Workers under 300 MB (100,000 clients:
- * about 410 MB with the default, 310 MB with 8 MB, the same time within the noise).
+ * The Workers' heaps: a young generation of 16 MB (V8's default for a Worker is larger).
+ * A record's objects die young. Measured with two Workers (docs/benchmarks.md): the
+ * default took the peak memory of 100,000 clients to about 410 MB; 8 MB scavenged so
+ * often that a tenth of a Worker's time went to the collector (100,000 clients in 6.3 to
+ * 7.0 s, 230 MB; a million peaked at 260 to 285 MB); 16 MB: 5.6 to 6.2 s, 210 to 220 MB,
+ * a million at 240 to 250 MB; 32 MB: 6.1 s and up to 307 MB.
  */
-const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
 
 /** Files from this size on are read in two parts at once (see inTweeDelen). */
 const DELEN_VANAF = 32 * 1024 * 1024;

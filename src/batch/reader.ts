@@ -12,6 +12,7 @@
  * What a record means (decoding, rules) is ./check's job; this module only delivers them.
  */
 import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Dossier } from '../domain/model.js';
@@ -173,6 +174,8 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
   const fastPath = o.fastPath ?? fastPathFromEnv();
   let fast: FastRecordDecoder | undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  /** Whether the decoder holds no bytes of a character that a chunk cut in two. */
+  let schoon = true;
   let kopInfo: KopInfo | undefined;
   let versie: FormaatVersie | undefined;
   let nr = 0;
@@ -251,10 +254,18 @@ export async function readVerzamelbestand(file: string, o: ReadOptions = {}): Pr
           const chunk = piece.subarray(at, at + chunkBytes);
           bytes += chunk.length;
           let text: string;
-          try {
-            text = decoder.decode(chunk, { stream: true });
-          } catch {
-            throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+          // A chunk that is valid UTF-8 on its own, with nothing of an earlier one pending in
+          // the decoder, is decoded by V8 directly: half the time of TextDecoder, which goes
+          // through UTF-16. The first chunk always goes through the decoder (it drops a BOM).
+          if (schoon && bytes !== chunk.length && isUtf8(chunk)) text = chunk.toString('utf8');
+          else {
+            try {
+              text = decoder.decode(chunk, { stream: true });
+            } catch {
+              throw new BestandFout('xml-codering', 'het bestand is geen geldige UTF-8');
+            }
+            // Nothing is pending after a chunk that ends in an ASCII byte.
+            schoon = chunk[chunk.length - 1]! < 0x80;
           }
           scanner.write(text);
           await handOver();

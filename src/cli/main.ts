@@ -9,17 +9,49 @@ import { SecurityConfigError } from '../security/errors.js';
 import { ProtocolKeyError } from '../audit/protocol.js';
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { registerAuditCommands } from './audit.js';
-import { registerBatchCommands } from './batch.js';
-import { registerBenchCommands } from './bench.js';
-import { registerHubCommands } from './hub.js';
-import { registerPkiCommands } from './pki.js';
-import { registerRegistryCommands } from './registry.js';
 import { EXIT, UserError } from './util.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The modules that register commands, in the order of --help. Each is loaded only when the
+ * command line needs it: the web server, the SOAP client and the PKI take about a quarter
+ * of a second to load, which `dkd ingest` or `dkd validate` should not spend.
+ */
+const MODULES = {
+  hub: async () => (await import('./hub.js')).registerHubCommands,
+  batch: async () => (await import('./batch.js')).registerBatchCommands,
+  registry: async () => (await import('./registry.js')).registerRegistryCommands,
+  audit: async () => (await import('./audit.js')).registerAuditCommands,
+  pki: async () => (await import('./pki.js')).registerPkiCommands,
+  bench: async () => (await import('./bench.js')).registerBenchCommands,
+} satisfies Record<string, () => Promise<Register>>;
+type ModuleName = keyof typeof MODULES;
+
+/**
+ * The modules a command needs, by the name of the command (the first word after `dkd`).
+ * Any other command line (`dkd --help`, a command unknown here) loads them all, so that
+ * help and errors are those of the whole program. test/cli/main.test.ts checks that each
+ * command is built here as in the whole program.
+ */
+export const COMMAND_MODULES: Readonly<Record<string, readonly ModuleName[]>> = {
+  serve: ['hub'],
+  demo: ['hub'],
+  query: ['hub'],
+  gemeente: ['hub', 'registry'],
+  afnemer: ['registry'],
+  generate: ['batch'],
+  validate: ['batch'],
+  ingest: ['batch'],
+  audit: ['audit'],
+  pki: ['pki'],
+  bench: ['bench'],
+};
+
+/** The program for this command line (`argv` as process.argv); without one, every command. */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('dkd')
     .description(
       'DKD hub: the routing facility for the municipal part of the Digitaal Klantdossier (Suwi-ML), and the kit a gemeente runs',
@@ -30,12 +62,11 @@ export function buildProgram(): Command {
 
   program.command('gemeente').description('the registry of gemeenten, and a gemeente web service');
   program.command('afnemer').description('chain partners and what they may ask');
-  registerHubCommands(program);
-  registerBatchCommands(program);
-  registerRegistryCommands(program);
-  registerAuditCommands(program);
-  registerPkiCommands(program);
-  registerBenchCommands(program);
+  const first = argv?.slice(2).find((a) => !a.startsWith('-'));
+  const needed =
+    first !== undefined && Object.hasOwn(COMMAND_MODULES, first) ? COMMAND_MODULES[first]! : undefined;
+  for (const name of Object.keys(MODULES) as ModuleName[])
+    if (needed === undefined || needed.includes(name)) (await MODULES[name]())(program);
 
   program.addHelpText(
     'after',
@@ -63,7 +94,7 @@ function commandList(c: Command, prefix = ''): string[] {
 
 /** Runs the command line; resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.exitOverride();
   for (const c of program.commands) exitOverrideDeep(c);
   try {

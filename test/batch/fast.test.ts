@@ -537,3 +537,55 @@ describe('the scanner with the fast path', () => {
     expect(one.records - one.fastRecords).toBe(1);
   });
 });
+
+describe('the reader decodes UTF-8 chunk by chunk', () => {
+  /** The records read, whatever the batches (their size follows the chunks). */
+  const records = (o: Outcome) => ({
+    error: o.error,
+    records: o.records,
+    events: o.events.flatMap((e) =>
+      (e as unknown[])[0] === 'batch' ? ((e as unknown[])[1] as unknown[]) : [e],
+    ),
+  });
+
+  it('characters cut by a chunk end, a BOM and bytes that are not UTF-8 read as in one piece', async () => {
+    const file = join(dir, 'utf8.xml');
+    await generateVerzamelbestand({ gemeente: G, clients: 40, seed: 'utf8', out: file });
+    const { readFileSync } = await import('node:fs');
+    // Names with characters of two, three and four bytes, all through the file.
+    let n = 0;
+    const text = readFileSync(file, 'utf8').replace(
+      /<Voornamen>/g,
+      () => `<Voornamen>${['Zoë', 'Jürgen€', 'Ŝara𝄞', 'Ærø'][n++ % 4]} `,
+    );
+    expect(n).toBeGreaterThan(30);
+    writeFileSync(file, text);
+    const size = Buffer.byteLength(text);
+    const whole = records(await read(file, true, size));
+    expect(whole.records).toBe(40);
+    expect(ser(whole.events)).toContain('Ŝara𝄞');
+    for (const chunk of [16, 17, 19, 64, 333, 1024, 4099])
+      expect(records(await read(file, true, chunk)), `chunks of ${chunk}`).toStrictEqual(whole);
+
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    for (const chunk of [16, 1024, size + 3])
+      expect(records(await read(file, true, chunk)), `BOM, chunks of ${chunk}`).toStrictEqual(whole);
+
+    // A byte that is no UTF-8 far into the file, and a character cut off at its end.
+    const half = Buffer.from(text).indexOf('<Dossier>', size / 2);
+    for (const bad of [
+      Buffer.concat([
+        Buffer.from(text).subarray(0, half),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(text).subarray(half),
+      ]),
+      Buffer.concat([Buffer.from(text), Buffer.from([0xe2, 0x82])]),
+    ]) {
+      writeFileSync(file, bad);
+      for (const chunk of [16, 1024, bad.length])
+        expect((await read(file, true, chunk)).error, `chunks of ${chunk}`).toMatchObject({
+          rule: 'xml-codering',
+        });
+    }
+  }, 60_000);
+});
